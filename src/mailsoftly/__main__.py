@@ -1,0 +1,3 @@
+from mailsoftly.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""User accounts: sign-up, sign-in, My Account, consent. Built on django-allauth."""

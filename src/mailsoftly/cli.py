@@ -1,0 +1,239 @@
+"""The ``mailsoftly`` command: run, operate and seed a Mailsoftly installation.
+
+    mailsoftly serve          web + worker + scheduler in one process tree (embedded default)
+    mailsoftly web            the web server only (production)
+    mailsoftly worker [...]   a Celery worker (production); extra arguments go to Celery
+    mailsoftly beat [...]     the Celery scheduler (production); run exactly one
+    mailsoftly demo           create or refresh the demo workspace and print its login
+    mailsoftly manage ...     Django's manage.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+from mailsoftly.config import env as config_env
+
+PROG = "mailsoftly"
+WSGI_APP = "mailsoftly.config.wsgi:application"
+CELERY_APP = "mailsoftly.config.celery"
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _fail(message: str, status: int = 1) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return status
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsoftly.config.settings")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _granian_args(host: str, port: int, workers: int) -> list[str]:
+    return [
+        sys.executable, "-m", "granian", "--interface", "wsgi",
+        "--host", host, "--port", str(port), "--workers", str(workers),
+        "--no-ws", "--log-level", "warning", WSGI_APP,
+    ]
+
+
+def _celery_args(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", CELERY_APP, *args]
+
+
+def migrate_all(verbosity: int = 1) -> None:
+    """Apply migrations to the directory and to every region database."""
+    from django.conf import settings
+
+    for alias in settings.DATABASES:
+        _manage("migrate", "--database", alias, "--no-input", f"--verbosity={verbosity}")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    env = config_env.get()
+    port = args.port or env.port
+    if not _port_free(args.host, port):
+        return _fail(f"port {port} on {args.host} is already in use; set PORT or stop the other server")
+    _django_setup()
+    print(f"{PROG}: applying migrations…", flush=True)
+    migrate_all(verbosity=0)
+    if args.demo:
+        from mailsoftly import demo
+
+        demo.print_login(demo.seed())
+    children = {
+        "web": subprocess.Popen(_granian_args(args.host, port, args.web_workers)),
+        "worker": subprocess.Popen(
+            _celery_args("worker", "--loglevel", "INFO", "--concurrency", str(args.worker_concurrency))
+        ),
+        "beat": subprocess.Popen(
+            _celery_args("beat", "--loglevel", "INFO", "--schedule", str(env.var_dir / "celerybeat-schedule"))
+        ),
+    }
+    print(f"{PROG}: serving on http://{args.host}:{port}  (Ctrl-C stops)", flush=True)
+    return _supervise(children)
+
+
+def _supervise(children: dict[str, subprocess.Popen]) -> int:
+    """Wait until a child dies or we are told to stop, then stop every child."""
+    stopping = False
+
+    def _stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    status = 0
+    try:
+        while not stopping:
+            for name, child in children.items():
+                code = child.poll()
+                if code is not None:
+                    print(f"{PROG}: {name} exited with status {code}; stopping", file=sys.stderr)
+                    status = code or 1
+                    stopping = True
+                    break
+            else:
+                time.sleep(0.5)
+    finally:
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children.values():
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    print(f"{PROG}: stopped", flush=True)
+    return status
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    env = config_env.get()
+    port = args.port or env.port
+    if not _port_free(args.host, port):
+        return _fail(f"port {port} on {args.host} is already in use")
+    os.execv(sys.executable, _granian_args(args.host, port, args.workers))
+    return 0  # pragma: no cover
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    config_env.get()
+    os.execv(sys.executable, _celery_args("worker", "--loglevel", "INFO", *args.celery_args))
+    return 0  # pragma: no cover
+
+
+def cmd_beat(args: argparse.Namespace) -> int:
+    env = config_env.get()
+    extra = args.celery_args or ["--schedule", str(env.var_dir / "celerybeat-schedule")]
+    os.execv(sys.executable, _celery_args("beat", "--loglevel", "INFO", *extra))
+    return 0  # pragma: no cover
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    config_env.get()
+    _django_setup()
+    migrate_all(verbosity=0)
+    from mailsoftly import demo
+
+    demo.print_login(demo.seed())
+    return 0
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    config_env.get()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsoftly.config.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([f"{PROG} manage", *args.manage_args])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Mailsoftly: self-hosted email marketing. Configuration comes from "
+        "environment variables (see docs/deploy.md); with none set, everything runs "
+        "locally under ./var with no servers needed.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve", help="migrate, then run web, worker and scheduler together",
+        description="Apply migrations, then run the web server, a Celery worker and the "
+        "Celery scheduler as one process tree. Ctrl-C stops all three.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
+    serve.add_argument("--web-workers", type=int, default=2, help="web worker processes (default: %(default)s)")
+    serve.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default: %(default)s)")
+    serve.add_argument("--demo", action="store_true", help="seed the demo workspace first and print its login")
+    serve.set_defaults(func=cmd_serve)
+
+    web = sub.add_parser("web", help="run only the web server (production)",
+                         description="Run the granian WSGI server in the foreground.")
+    web.add_argument("--host", default="0.0.0.0", help="address to bind (default: %(default)s)")  # noqa: S104
+    web.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
+    web.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes (default: one per core)")
+    web.set_defaults(func=cmd_web)
+
+    for name, func, text in (
+        ("worker", cmd_worker, "run a Celery worker (production); any number may run"),
+        ("beat", cmd_beat, "run the Celery scheduler (production); run exactly one"),
+    ):
+        p = sub.add_parser(name, help=text, description=text + ". Extra arguments are passed to Celery.")
+        p.add_argument("celery_args", nargs=argparse.REMAINDER, help="arguments for celery")
+        p.set_defaults(func=func)
+
+    demo = sub.add_parser("demo", help="create or refresh the demo workspace and print its login",
+                          description="Migrate, then create (or refresh) a demo account and workspace.")
+    demo.set_defaults(func=cmd_demo)
+
+    manage = sub.add_parser("manage", help="run a Django management command", add_help=False,
+                            description="Pass everything after 'manage' to Django's manage.py.")
+    manage.add_argument("manage_args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except config_env.EnvError as exc:
+        return _fail(str(exc), status=2)
+    except CommandError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130

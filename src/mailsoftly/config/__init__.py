@@ -1,0 +1,1 @@
+"""Project configuration: the environment (env.py), Django settings, URLs, WSGI and Celery."""

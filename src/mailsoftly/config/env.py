@@ -1,0 +1,200 @@
+"""The one module that reads the process environment.
+
+Everything configurable about a Mailsoftly process comes from environment variables,
+read here once into a frozen :class:`Env`. Settings, the CLI and tasks read that object,
+never ``os.environ``. A missing or malformed value raises :class:`EnvError`, whose
+message names the variable; the CLI prints it as one line and exits non-zero.
+
+Two modes:
+
+* ``embedded`` (default): no server needed. SQLite under ``./var``, a file-based Celery
+  broker, mail captured to the Outbox, and a secret key generated once into ``./var``.
+* ``production``: ``SECRET_KEY``, ``ALLOWED_HOSTS`` and ``BASE_URL`` must be set, cookies are
+  secure, and nothing falls back to a development default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+MODES = ("embedded", "production")
+
+
+class EnvError(Exception):
+    """A configuration value is missing or malformed. The message names the variable."""
+
+
+@dataclass(frozen=True)
+class Env:
+    mode: str
+    debug: bool
+    var_dir: Path
+    secret_key: str
+    allowed_hosts: list[str]
+    base_url: str
+    database_url: str
+    database_url_eu: str
+    redis_url: str | None
+    broker_url: str
+    smtp_url: str | None
+    default_from_email: str
+    port: int
+    log_level: str
+    log_format: str
+    google_client_id: str | None = None
+    google_secret: str | None = None
+    facebook_client_id: str | None = None
+    facebook_secret: str | None = None
+    field_encryption_keys: list[str] = field(default_factory=list)
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url.startswith("filesystem://")
+
+
+def _var_dir(source: environ.Env) -> Path:
+    raw = source.str("MAILSOFTLY_VAR_DIR", default="var")
+    path = Path(raw).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _embedded_secret(var_dir: Path) -> str:
+    """A key generated on first start and kept, so sessions survive restarts."""
+    key_file = var_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _eu_url(database_url: str, var_dir: Path) -> str:
+    """The EU region's database when none is configured: a sibling of the default one."""
+    parts = urlsplit(database_url)
+    if parts.scheme.startswith("sqlite"):
+        return f"sqlite:///{var_dir / 'mailsoftly-eu.sqlite3'}"
+    name = parts.path.lstrip("/") or "mailsoftly"
+    return parts._replace(path=f"/{name}_eu").geturl()
+
+
+def _require(value: str | None, name: str, why: str) -> str:
+    if not value:
+        raise EnvError(f"{name} must be set {why}")
+    return value
+
+
+def _check_url(value: str, name: str, schemes: tuple[str, ...]) -> str:
+    scheme = urlsplit(value).scheme
+    if scheme not in schemes:
+        raise EnvError(f"{name}={value!r} is not a valid URL: expected one of {', '.join(schemes)}")
+    return value
+
+
+def load(environment: dict[str, str] | None = None) -> Env:
+    """Read and validate the environment. Pure apart from creating ``var/`` files."""
+    source = environ.Env()
+    if environment is not None:
+        source.ENVIRON = environment
+    try:
+        mode = source.str("ENVIRONMENT", default="embedded").strip().lower()
+        if mode not in MODES:
+            raise EnvError(f"ENVIRONMENT={mode!r} is not one of: {', '.join(MODES)}")
+        production = mode == "production"
+        var_dir = _var_dir(source)
+        debug = source.bool("DEBUG", default=False)
+
+        secret_key = source.str("SECRET_KEY", default="")
+        if production:
+            _require(secret_key, "SECRET_KEY", "in production (a long random string)")
+            if len(secret_key) < 50:
+                raise EnvError("SECRET_KEY is too short: use at least 50 random characters")
+        elif not secret_key:
+            secret_key = _embedded_secret(var_dir)
+
+        hosts = source.list("ALLOWED_HOSTS", default=[])
+        if production:
+            _require(",".join(hosts), "ALLOWED_HOSTS", "in production (comma-separated host names)")
+        else:
+            hosts = hosts or ["127.0.0.1", "localhost", "[::1]", "testserver"]
+
+        port = source.int("PORT", default=8000)
+        if not 0 < port < 65536:
+            raise EnvError(f"PORT={port} is out of range 1-65535")
+
+        base_url = source.str("BASE_URL", default="")
+        if production:
+            _require(base_url, "BASE_URL", "in production (the public https:// address)")
+        base_url = _check_url(base_url or f"http://127.0.0.1:{port}", "BASE_URL", ("http", "https"))
+
+        database_url = source.str(
+            "DATABASE_URL", default=f"sqlite:///{var_dir / 'mailsoftly.sqlite3'}"
+        )
+        db_schemes = ("sqlite", "postgres", "postgresql", "pgsql")
+        _check_url(database_url, "DATABASE_URL", db_schemes)
+        database_url_eu = source.str("DATABASE_URL_EU", default="") or _eu_url(
+            database_url, var_dir
+        )
+        _check_url(database_url_eu, "DATABASE_URL_EU", db_schemes)
+
+        redis_url = source.str("REDIS_URL", default="") or None
+        if redis_url:
+            _check_url(redis_url, "REDIS_URL", ("redis", "rediss", "unix"))
+        broker_url = source.str("CELERY_BROKER_URL", default="") or redis_url
+        if not broker_url:
+            broker_url = "filesystem://"
+
+        smtp_url = source.str("SMTP_URL", default="") or None
+        if smtp_url:
+            _check_url(smtp_url, "SMTP_URL", ("smtp", "smtps", "smtp+starttls"))
+
+        keys = source.list("FIELD_ENCRYPTION_KEYS", default=[])
+        if production and not keys:
+            raise EnvError("FIELD_ENCRYPTION_KEYS must be set in production (see docs/deploy.md)")
+
+        log_format = source.str("LOG_FORMAT", default="json" if production else "text")
+        if log_format not in ("json", "text"):
+            raise EnvError(f"LOG_FORMAT={log_format!r} is not one of: json, text")
+
+        return Env(
+            mode=mode,
+            debug=debug,
+            var_dir=var_dir,
+            secret_key=secret_key,
+            allowed_hosts=hosts,
+            base_url=base_url.rstrip("/"),
+            database_url=database_url,
+            database_url_eu=database_url_eu,
+            redis_url=redis_url,
+            broker_url=broker_url,
+            smtp_url=smtp_url,
+            default_from_email=source.str(
+                "DEFAULT_FROM_EMAIL", default="Mailsoftly <no-reply@localhost>"
+            ),
+            port=port,
+            log_level=source.str("LOG_LEVEL", default="INFO").upper(),
+            log_format=log_format,
+            google_client_id=source.str("GOOGLE_CLIENT_ID", default="") or None,
+            google_secret=source.str("GOOGLE_SECRET", default="") or None,
+            facebook_client_id=source.str("FACEBOOK_CLIENT_ID", default="") or None,
+            facebook_secret=source.str("FACEBOOK_SECRET", default="") or None,
+            field_encryption_keys=keys,
+        )
+    except (ValueError, environ.ImproperlyConfigured) as exc:
+        raise EnvError(str(exc)) from exc
+
+
+@cache
+def get() -> Env:
+    """The process's environment, read once."""
+    return load(dict(os.environ))

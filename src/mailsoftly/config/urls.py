@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mailsoftly.core import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("mailsoftly.web.urls")),
+]

@@ -1,0 +1,38 @@
+"""The embedded mail path: messages are captured in the Outbox instead of sent."""
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import EmailMessage, EmailMultiAlternatives
+
+
+def _parts(message: EmailMessage) -> tuple[str, str]:
+    text, html = "", ""
+    if message.content_subtype == "html":
+        html = str(message.body)
+    else:
+        text = str(message.body)
+    if isinstance(message, EmailMultiAlternatives):
+        for alternative in message.alternatives:
+            if alternative[1] == "text/html":
+                html = str(alternative[0])
+    return text, html
+
+
+class OutboxBackend(BaseEmailBackend):
+    def send_messages(self, email_messages) -> int:
+        from mailsoftly.core.models import OutboxMessage
+
+        sent = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            text, html = _parts(message)
+            OutboxMessage.objects.create(
+                from_email=message.from_email,
+                to=list(message.recipients()),
+                subject=message.subject,
+                body_text=text,
+                body_html=html,
+                raw=message.message().as_string(),
+            )
+            sent += 1
+        return sent

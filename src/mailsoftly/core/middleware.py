@@ -1,0 +1,38 @@
+"""One structured log line per request, with a request id that the response echoes."""
+
+import logging
+import re
+import time
+import uuid
+
+logger = logging.getLogger("mailsoftly.request")
+_VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestLogMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = self.get_response(request)
+            status = response.status_code
+            response["X-Request-ID"] = request.id
+            return response
+        finally:
+            user = getattr(request, "user", None)
+            logger.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request.id,
+                    "user_id": user.pk if user is not None and user.is_authenticated else None,
+                },
+            )

@@ -1,0 +1,75 @@
+"""The demo seed: a login and a workspace that shows off what Mailsoftly does.
+
+``seed()`` is idempotent: running it again refreshes the demo password and leaves the rest
+in place. Each capability adds its own step to :data:`STEPS` as it lands.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+DEMO_USERNAME = "demo"
+DEMO_EMAIL = "demo@example.com"
+DEMO_WORKSPACE = "Demo workspace"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    email: str
+    password: str
+    workspace_id: int
+
+
+STEPS: list[Callable] = []
+
+
+def step(func: Callable) -> Callable:
+    """Register a seeding step: ``func(workspace=..., user=...)``, idempotent."""
+    STEPS.append(func)
+    return func
+
+
+def seed() -> DemoLogin:
+    from allauth.account.models import EmailAddress
+
+    from mailsoftly.accounts.models import User
+    from mailsoftly.teams.models import Membership, Workspace
+    from mailsoftly.teams.services import workspace_create
+
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user, _ = User.objects.get_or_create(
+            username=DEMO_USERNAME, defaults={"email": DEMO_EMAIL, "is_staff": True}
+        )
+        user.set_password(password)
+        user.save()
+        EmailAddress.objects.update_or_create(
+            user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
+        )
+        membership = (
+            Membership.objects.filter(user=user, workspace__name=DEMO_WORKSPACE)
+            .select_related("workspace")
+            .first()
+        )
+        workspace: Workspace = (
+            membership.workspace
+            if membership
+            else workspace_create(owner=user, name=DEMO_WORKSPACE)
+        )
+    for seed_step in STEPS:
+        seed_step(workspace=workspace, user=user)
+    return DemoLogin(DEMO_USERNAME, DEMO_EMAIL, password, workspace.pk)
+
+
+def print_login(login: DemoLogin) -> None:
+    print(
+        "\n  Demo login\n"
+        f"    username: {login.username}  (or {login.email})\n"
+        f"    password: {login.password}\n",
+        flush=True,
+    )

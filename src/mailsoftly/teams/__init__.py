@@ -1,0 +1,1 @@
+"""Workspaces (teams) and memberships: who may see and do what in which workspace."""

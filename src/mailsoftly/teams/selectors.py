@@ -1,0 +1,32 @@
+"""Reads about workspaces and memberships."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from mailsoftly.teams.models import Membership, Workspace
+
+
+def membership_list(*, user) -> QuerySet[Membership]:
+    """The user's active memberships in live workspaces."""
+    return (
+        Membership.objects.filter(
+            user=user, disabled_at__isnull=True, workspace__trashed_at__isnull=True
+        )
+        .select_related("workspace")
+        .order_by("workspace__name", "workspace_id")
+    )
+
+
+def membership_get(*, user, workspace_id: int | str | None) -> Membership | None:
+    """The user's active membership in that workspace, or None (missing and not yours alike)."""
+    try:
+        workspace_id = int(workspace_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return membership_list(user=user).filter(workspace_id=workspace_id).first()
+
+
+def workspace_default_for(*, user) -> Workspace | None:
+    membership = membership_list(user=user).first()
+    return membership.workspace if membership else None

@@ -1,0 +1,1 @@
+"""The server-rendered app shell: layout, navigation, workspace switcher, dashboard, Outbox."""
