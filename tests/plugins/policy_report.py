@@ -1,0 +1,61 @@
+"""``pytest --policy-report``: each privacy-policy clause with the tests that prove it.
+
+Clause ids come from ``../shared/policy/CLAUSES.md`` when it is beside the project, and
+from the ``@pytest.mark.policy("Pnn")`` markers otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+CLAUSES = Path(__file__).resolve().parents[2].parent / "shared" / "policy" / "CLAUSES.md"
+_ID = re.compile(r"^\|\s*(P\d\d)\s*\|\s*([^|]+)\|", re.MULTILINE)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--policy-report", action="store_true", help="list policy clauses and their tests")
+
+
+def _clauses() -> dict[str, str]:
+    if CLAUSES.exists():
+        return {m[0]: m[1].strip() for m in _ID.findall(CLAUSES.read_text())}
+    return {}
+
+
+class _Report:
+    def __init__(self):
+        self.tests: dict[str, list[tuple[str, str]]] = defaultdict(list)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if report.when != "call" and not (report.when == "setup" and report.outcome != "passed"):
+            return
+        for marker in item.iter_markers("policy"):
+            for clause in marker.args:
+                self.tests[clause].append((item.nodeid, report.outcome))
+
+    def pytest_terminal_summary(self, terminalreporter):
+        clauses = _clauses() or {c: "" for c in self.tests}
+        terminalreporter.section("policy clauses")
+        kept = 0
+        for clause in sorted(set(clauses) | set(self.tests)):
+            results = self.tests.get(clause, [])
+            passing = [n for n, o in results if o == "passed"]
+            ok = bool(results) and len(passing) == len(results)
+            kept += ok
+            state = "kept" if ok else ("FAILING" if results else "no test")
+            terminalreporter.write_line(f"{clause} {state:8} {clauses.get(clause, '')[:70]}")
+            for nodeid, outcome in results:
+                terminalreporter.write_line(f"      {outcome:7} {nodeid}")
+        terminalreporter.write_line(f"{kept} of {len(clauses)} clauses kept by passing tests")
+
+
+def pytest_configure(config):
+    if config.getoption("--policy-report"):
+        config.pluginmanager.register(_Report(), "mailsoftly-policy-report")
