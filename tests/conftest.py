@@ -30,7 +30,9 @@ def pytest_collection_modifyitems(items):
         ):
             kwargs["transaction"] = True
         kwargs.setdefault("databases", "__all__")
-        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
+        item.add_marker(
+            pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+        )
 
 
 @pytest.fixture(autouse=True)

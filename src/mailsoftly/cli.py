@@ -1,11 +1,11 @@
 """The ``mailsoftly`` command: run, operate and seed a Mailsoftly installation.
 
-    mailsoftly serve          web + worker + scheduler in one process tree (embedded default)
-    mailsoftly web            the web server only (production)
-    mailsoftly worker [...]   a Celery worker (production); extra arguments go to Celery
-    mailsoftly beat [...]     the Celery scheduler (production); run exactly one
-    mailsoftly demo           create or refresh the demo workspace and print its login
-    mailsoftly manage ...     Django's manage.py
+mailsoftly serve          web + worker + scheduler in one process tree (embedded default)
+mailsoftly web            the web server only (production)
+mailsoftly worker [...]   a Celery worker (production); extra arguments go to Celery
+mailsoftly beat [...]     the Celery scheduler (production); run exactly one
+mailsoftly demo           create or refresh the demo workspace and print its login
+mailsoftly manage ...     Django's manage.py
 """
 
 from __future__ import annotations
@@ -60,9 +60,21 @@ def _port_free(host: str, port: int) -> bool:
 
 def _granian_args(host: str, port: int, workers: int) -> list[str]:
     return [
-        sys.executable, "-m", "granian", "--interface", "wsgi",
-        "--host", host, "--port", str(port), "--workers", str(workers),
-        "--no-ws", "--log-level", "warning", WSGI_APP,
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        WSGI_APP,
     ]
 
 
@@ -82,7 +94,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = config_env.get()
     port = args.port or env.port
     if not _port_free(args.host, port):
-        return _fail(f"port {port} on {args.host} is already in use; set PORT or stop the other server")
+        return _fail(
+            f"port {port} on {args.host} is already in use; set PORT or stop the other server"
+        )
     _django_setup()
     print(f"{PROG}: applying migrations…", flush=True)
     migrate_all(verbosity=0)
@@ -93,10 +107,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     children = {
         "web": subprocess.Popen(_granian_args(args.host, port, args.web_workers)),
         "worker": subprocess.Popen(
-            _celery_args("worker", "--loglevel", "INFO", "--concurrency", str(args.worker_concurrency))
+            _celery_args(
+                "worker", "--loglevel", "INFO", "--concurrency", str(args.worker_concurrency)
+            )
         ),
         "beat": subprocess.Popen(
-            _celery_args("beat", "--loglevel", "INFO", "--schedule", str(env.var_dir / "celerybeat-schedule"))
+            _celery_args(
+                "beat", "--loglevel", "INFO", "--schedule", str(env.var_dir / "celerybeat-schedule")
+            )
         ),
     }
     print(f"{PROG}: serving on http://{args.host}:{port}  (Ctrl-C stops)", flush=True)
@@ -190,38 +208,65 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser(
-        "serve", help="migrate, then run web, worker and scheduler together",
+        "serve",
+        help="migrate, then run web, worker and scheduler together",
         description="Apply migrations, then run the web server, a Celery worker and the "
         "Celery scheduler as one process tree. Ctrl-C stops all three.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
-    serve.add_argument("--web-workers", type=int, default=2, help="web worker processes (default: %(default)s)")
-    serve.add_argument("--worker-concurrency", type=int, default=2, help="Celery worker processes (default: %(default)s)")
-    serve.add_argument("--demo", action="store_true", help="seed the demo workspace first and print its login")
+    serve.add_argument(
+        "--web-workers", type=int, default=2, help="web worker processes (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--worker-concurrency",
+        type=int,
+        default=2,
+        help="Celery worker processes (default: %(default)s)",
+    )
+    serve.add_argument(
+        "--demo", action="store_true", help="seed the demo workspace first and print its login"
+    )
     serve.set_defaults(func=cmd_serve)
 
-    web = sub.add_parser("web", help="run only the web server (production)",
-                         description="Run the granian WSGI server in the foreground.")
+    web = sub.add_parser(
+        "web",
+        help="run only the web server (production)",
+        description="Run the granian WSGI server in the foreground.",
+    )
     web.add_argument("--host", default="0.0.0.0", help="address to bind (default: %(default)s)")  # noqa: S104
     web.add_argument("--port", type=int, default=None, help="port (default: $PORT or 8000)")
-    web.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes (default: one per core)")
+    web.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="worker processes (default: one per core)",
+    )
     web.set_defaults(func=cmd_web)
 
     for name, func, text in (
         ("worker", cmd_worker, "run a Celery worker (production); any number may run"),
         ("beat", cmd_beat, "run the Celery scheduler (production); run exactly one"),
     ):
-        p = sub.add_parser(name, help=text, description=text + ". Extra arguments are passed to Celery.")
+        p = sub.add_parser(
+            name, help=text, description=text + ". Extra arguments are passed to Celery."
+        )
         p.add_argument("celery_args", nargs=argparse.REMAINDER, help="arguments for celery")
         p.set_defaults(func=func)
 
-    demo = sub.add_parser("demo", help="create or refresh the demo workspace and print its login",
-                          description="Migrate, then create (or refresh) a demo account and workspace.")
+    demo = sub.add_parser(
+        "demo",
+        help="create or refresh the demo workspace and print its login",
+        description="Migrate, then create (or refresh) a demo account and workspace.",
+    )
     demo.set_defaults(func=cmd_demo)
 
-    manage = sub.add_parser("manage", help="run a Django management command", add_help=False,
-                            description="Pass everything after 'manage' to Django's manage.py.")
+    manage = sub.add_parser(
+        "manage",
+        help="run a Django management command",
+        add_help=False,
+        description="Pass everything after 'manage' to Django's manage.py.",
+    )
     manage.add_argument("manage_args", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
     return parser

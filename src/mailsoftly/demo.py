@@ -61,6 +61,9 @@ def seed() -> DemoLogin:
             if membership
             else workspace_create(owner=user, name=DEMO_WORKSPACE)
         )
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("demo")
     for seed_step in STEPS:
         seed_step(workspace=workspace, user=user)
     return DemoLogin(DEMO_USERNAME, DEMO_EMAIL, password, workspace.pk)

@@ -54,20 +54,36 @@ def test_production_with_required_values_loads(tmp_path):
 def test_cli_prints_one_clear_line_for_a_missing_secret(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "mailsoftly", "manage", "check"],
-        env={**PROD, "SECRET_KEY": "", "MAILSOFTLY_VAR_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        env={
+            **PROD,
+            "SECRET_KEY": "",
+            "MAILSOFTLY_VAR_DIR": str(tmp_path),
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
-    assert lines == ["mailsoftly: error: SECRET_KEY must be set in production (a long random string)"]
+    assert lines == [
+        "mailsoftly: error: SECRET_KEY must be set in production (a long random string)"
+    ]
 
 
 @pytest.mark.policy("P04")
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "mailsoftly", "manage", "check", "--deploy", "--fail-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "mailsoftly",
+            "manage",
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+        ],
         env={
             **PROD,
             "MAILSOFTLY_VAR_DIR": str(tmp_path),

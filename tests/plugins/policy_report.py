@@ -17,7 +17,9 @@ _ID = re.compile(r"^\|\s*(P\d\d)\s*\|\s*([^|]+)\|", re.MULTILINE)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--policy-report", action="store_true", help="list policy clauses and their tests")
+    parser.addoption(
+        "--policy-report", action="store_true", help="list policy clauses and their tests"
+    )
 
 
 def _clauses() -> dict[str, str]:

@@ -32,7 +32,9 @@ class SmtpSink:
         return f"smtp://{self.host}:{self.port}"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.messages.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)
+        )
         return "250 OK"
 
 

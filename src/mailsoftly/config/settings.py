@@ -68,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
                 "mailsoftly.teams.context_processors.workspaces",
+                "mailsoftly.web.context_processors.navigation",
             ],
         },
     },
@@ -164,6 +165,7 @@ USE_TZ = True
 # --- Static files ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

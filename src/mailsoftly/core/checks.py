@@ -7,7 +7,10 @@ from django.core.checks import Error, Tags, register
 @register(Tags.security, deploy=True)
 def production_mail_is_real(app_configs, **kwargs):
     errors = []
-    if settings.PRODUCTION and settings.MAILERS["default"]["BACKEND"] == "mailsoftly.core.mail.OutboxBackend":
+    if (
+        settings.PRODUCTION
+        and settings.MAILERS["default"]["BACKEND"] == "mailsoftly.core.mail.OutboxBackend"
+    ):
         errors.append(
             Error(
                 "Production has no SMTP_URL: platform mail would only be captured, never sent.",

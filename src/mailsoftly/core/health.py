@@ -26,10 +26,13 @@ def _check_broker() -> str | None:
     from kombu import Connection
 
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2,
-                        transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})) as conn:
+        with Connection(
+            settings.CELERY_BROKER_URL,
+            connect_timeout=2,
+            transport_options=getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}),
+        ) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", reported by name
+    except Exception as exc:
         return f"unreachable: {exc.__class__.__name__}: {str(exc)[:200]}"
     return None
 

@@ -13,7 +13,7 @@ rows are *regional* (see :mod:`mailsoftly.core.regions`) and *trashable* (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,8 +24,6 @@ from mailsoftly.core.trash import Trashable, TrashQuerySet
 
 if TYPE_CHECKING:
     from mailsoftly.teams.models import Workspace
-
-M = TypeVar("M", bound="WorkspaceOwned")
 
 
 class WorkspaceQuerySet(TrashQuerySet):
@@ -80,7 +78,9 @@ class WorkspaceOwned(Trashable):
         default_manager_name = "objects"
 
 
-def access_object(model: type[M], *, workspace: Workspace, id: Any, **filters: Any) -> M:  # noqa: A002
+def access_object[M: WorkspaceOwned](
+    model: type[M], *, workspace: Workspace, id: Any, **filters: Any
+) -> M:
     """One live object of ``workspace``, or 404 — the same 404 for missing and not yours."""
     try:
         return model.objects.for_workspace(workspace).get(pk=id, **filters)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from mailsoftly.core.ids import parse_id
 from mailsoftly.teams.models import Membership, Workspace
 
 
@@ -20,11 +21,10 @@ def membership_list(*, user) -> QuerySet[Membership]:
 
 def membership_get(*, user, workspace_id: int | str | None) -> Membership | None:
     """The user's active membership in that workspace, or None (missing and not yours alike)."""
-    try:
-        workspace_id = int(workspace_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    parsed = parse_id(workspace_id)
+    if parsed is None:
         return None
-    return membership_list(user=user).filter(workspace_id=workspace_id).first()
+    return membership_list(user=user).filter(workspace_id=parsed).first()
 
 
 def workspace_default_for(*, user) -> Workspace | None:

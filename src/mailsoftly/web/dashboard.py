@@ -1,23 +1,13 @@
-"""The dashboard's cards. Each capability adds its figures here as it lands."""
-
-from __future__ import annotations
-
-from dataclasses import dataclass
+"""The shell's own dashboard cards."""
 
 from django.utils.translation import gettext as _
 
-
-@dataclass(frozen=True)
-class Card:
-    label: str
-    value: int | str
+from mailsoftly.web.registry import Card, dashboard_card
 
 
-def cards_for(*, workspace) -> list[Card]:
+@dashboard_card(order=900)
+def workspace_cards(workspace) -> list[Card]:
     from mailsoftly.teams.models import Membership
 
     members = Membership.objects.filter(workspace=workspace, disabled_at__isnull=True).count()
-    return [
-        Card(_("Members"), members),
-        Card(_("Data region"), workspace.get_region_display()),
-    ]
+    return [Card(_("Members"), members), Card(_("Data region"), workspace.get_region_display())]

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_POST
 from mailsoftly.core import selectors as core_selectors
 from mailsoftly.teams import selectors as team_selectors
 from mailsoftly.teams.middleware import SESSION_KEY
-from mailsoftly.web import dashboard
+from mailsoftly.web import registry
 
 
 @login_required
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    cards = dashboard.cards_for(workspace=request.workspace) if request.workspace else []
+    cards = registry.dashboard_cards(workspace=request.workspace) if request.workspace else []
     return render(request, "web/dashboard.html", {"cards": cards})
 
 
@@ -31,9 +31,7 @@ def workspace_switch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That workspace does not exist or you are not a member."))
     else:
         request.session[SESSION_KEY] = membership.workspace_id
-        messages.success(
-            request, _("Switched to %(name)s.") % {"name": membership.workspace.name}
-        )
+        messages.success(request, _("Switched to %(name)s.") % {"name": membership.workspace.name})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "web:dashboard"
@@ -58,5 +56,7 @@ def outbox_html(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(core_selectors.outbox_list(), pk=pk)
     response = HttpResponse(message.body_html, content_type="text/html; charset=utf-8")
     # Even if opened directly, the captured HTML runs with no script and no origin.
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src data: https: http:; style-src 'unsafe-inline'"
+    )
     return response
