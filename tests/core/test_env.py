@@ -11,7 +11,7 @@ PROD = {
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "mail.example.com",
     "BASE_URL": "https://mail.example.com",
-    "FIELD_ENCRYPTION_KEYS": "a" * 44,
+    "FIELD_ENCRYPTION_KEYS": "vUSZJ3iwGb5bXvRz0PvN2a-3TRZtbXc0_Q3JEo4w6Vw=",
 }
 
 
@@ -38,6 +38,8 @@ def test_embedded_default_needs_no_variables(tmp_path):
         ({"PORT": "eighty"}, "PORT"),
         ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
         ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"FIELD_ENCRYPTION_KEYS": "not-a-key"}, "FIELD_ENCRYPTION_KEYS"),
+        ({"FIELD_ENCRYPTION_KEYS": ""}, "FIELD_ENCRYPTION_KEYS"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable(tmp_path, override, named):

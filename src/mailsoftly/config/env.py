@@ -15,6 +15,7 @@ Two modes:
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -77,6 +78,28 @@ def _embedded_secret(var_dir: Path) -> str:
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def _embedded_fernet_key(var_dir: Path) -> str:
+    """The key that encrypts secrets at rest (SMTP passwords, DKIM keys) when none is set."""
+    key_file = var_dir / "field_encryption_key"
+    if not key_file.exists():
+        key_file.write_text(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _check_fernet_key(key: str) -> None:
+    try:
+        raw = base64.urlsafe_b64decode(key.encode())
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise EnvError(
+            "FIELD_ENCRYPTION_KEYS holds a malformed key: each must be 32 url-safe "
+            "base64-encoded bytes (python -c 'import secrets,base64;"
+            "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')"
+        )
 
 
 def _eu_url(database_url: str, var_dir: Path) -> str:
@@ -177,6 +200,10 @@ def load(environment: dict[str, str] | None = None) -> Env:
         keys = source.list("FIELD_ENCRYPTION_KEYS", default=[])
         if production and not keys:
             raise EnvError("FIELD_ENCRYPTION_KEYS must be set in production (see docs/deploy.md)")
+        if not keys:
+            keys = [_embedded_fernet_key(var_dir)]
+        for key in keys:
+            _check_fernet_key(key)
 
         log_format = source.str("LOG_FORMAT", default="json" if production else "text")
         if log_format not in ("json", "text"):
