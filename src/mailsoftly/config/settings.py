@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "mailsoftly.accounts",
     "mailsoftly.teams",
     "mailsoftly.web",
+    "mailsoftly.contacts",
 ]
 
 MIDDLEWARE = [
