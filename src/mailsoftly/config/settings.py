@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "mailsoftly.core",
     "mailsoftly.accounts",
     "mailsoftly.teams",
+    "mailsoftly.audit",
     "mailsoftly.web",
     "mailsoftly.contacts",
 ]

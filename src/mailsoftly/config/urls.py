@@ -9,5 +9,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("audit/", include("mailsoftly.audit.urls")),
     path("", include("mailsoftly.web.urls")),
 ]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from mailsoftly.core.ids import parse_id
-from mailsoftly.teams.models import Membership, Workspace
+from mailsoftly.teams.models import Membership, Role, Workspace
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -30,3 +30,16 @@ def membership_get(*, user, workspace_id: int | str | None) -> Membership | None
 def workspace_default_for(*, user) -> Workspace | None:
     membership = membership_list(user=user).first()
     return membership.workspace if membership else None
+
+
+def member_list(*, workspace: Workspace, include_disabled: bool = False) -> QuerySet[Membership]:
+    """A workspace's memberships with their users, Primary Admin first."""
+    members = Membership.objects.filter(workspace_id=workspace.pk).select_related("user")
+    if not include_disabled:
+        members = members.filter(disabled_at__isnull=True)
+    rank = Case(
+        When(role=Role.PRIMARY_ADMIN, then=Value(0)),
+        When(role=Role.ADMIN, then=Value(1)),
+        default=Value(2),
+    )
+    return members.order_by(rank, "user__username", "id")

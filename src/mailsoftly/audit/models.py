@@ -1,0 +1,92 @@
+"""The audit row. It lives in the directory database, beside users and workspaces."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# Set only by the retention purge; every other attempt to delete an audit row is refused.
+_purge_allowed: ContextVar[bool] = ContextVar("mailsoftly_audit_purge", default=False)
+
+
+class AppendOnlyError(RuntimeError):
+    """Audit rows cannot be changed, and deleted only by the retention purge."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("audit rows are append-only")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("audit rows are append-only")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError("audit rows are append-only")
+
+    def delete(self):
+        if not _purge_allowed.get():
+            raise AppendOnlyError("audit rows are deleted only by the retention purge")
+        return super().delete()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
+class AuditEvent(models.Model):
+    """One thing that happened: who did what to which object, from which IP and browser."""
+
+    # Plain ids without database constraints: the row must outlive the user and workspace
+    # it mentions, and deleting them must never touch (update) an audit row.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor"), max_length=254, blank=True)
+    workspace = models.ForeignKey(
+        "teams.Workspace",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("workspace"),
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=64, blank=True)
+    target_id = models.CharField(_("target id"), max_length=64, blank=True)
+    target_label = models.CharField(_("target"), max_length=254, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_ws_time")]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError("audit rows are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if not _purge_allowed.get():
+            raise AppendOnlyError("audit rows are deleted only by the retention purge")
+        return super().delete(*args, **kwargs)

@@ -1,0 +1,112 @@
+"""Writes to the audit log: recording events, and the retention purge (the only delete)."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from mailsoftly.audit.models import AuditEvent, _purge_allowed
+from mailsoftly.core import clock
+
+DEFAULT_RETENTION_DAYS = 400
+PURGE_BATCH = 1000
+
+
+def retention() -> timedelta:
+    return timedelta(days=getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def _client_ip(request) -> str | None:
+    # REMOTE_ADDR is the peer address; a reverse proxy in front must pass the client
+    # address through (granian/nginx "real IP" handling), never a header we trust blindly.
+    raw = (request.META.get("REMOTE_ADDR") or "").strip()
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
+def _target_fields(target: Any) -> dict[str, str]:
+    if target is None:
+        return {"target_type": "", "target_id": "", "target_label": ""}
+    if isinstance(target, models.Model):
+        return {
+            "target_type": target._meta.label_lower,
+            "target_id": str(target.pk),
+            "target_label": str(target)[:254],
+        }
+    # (type, id) or (type, id, label) for things that are not model rows.
+    kind, ident, *label = target
+    return {
+        "target_type": str(kind)[:64],
+        "target_id": str(ident)[:64],
+        "target_label": str(label[0] if label else "")[:254],
+    }
+
+
+def audit_record(
+    *,
+    request=None,
+    actor=None,
+    workspace=None,
+    action: str,
+    target: Any = None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Append one audit row. IP address and user agent come from ``request`` (policy P36).
+
+    ``actor`` defaults to the request's signed-in user, ``workspace`` to the request's
+    current workspace. ``target`` is a model instance or a ``(type, id[, label])`` tuple.
+    Call it inside the service's transaction for changes (so a rolled-back change leaves no
+    row), and outside any transaction for refusals (so the refusal is kept).
+    """
+    ip, user_agent = None, ""
+    if request is not None:
+        ip = _client_ip(request)
+        user_agent = (request.META.get("HTTP_USER_AGENT") or "")[:512]
+        if actor is None:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                actor = user
+        if workspace is None:
+            workspace = getattr(request, "workspace", None)
+    event = AuditEvent(
+        actor=actor,
+        actor_label=(actor.get_username() if actor is not None else "")[:254],
+        workspace=workspace,
+        ip=ip,
+        user_agent=user_agent,
+        created_at=clock.now(),
+        action=action,
+        before=before,
+        after=after,
+        **_target_fields(target),
+    )
+    event.save()
+    return event
+
+
+def audit_purge_expired(*, now: datetime | None = None) -> int:
+    """Delete audit rows older than the retention period, in batches. The only delete path."""
+    cutoff = (now or clock.now()) - retention()
+    deleted = 0
+    token = _purge_allowed.set(True)
+    try:
+        while True:
+            ids = list(
+                AuditEvent.objects.filter(created_at__lt=cutoff)
+                .order_by("id")
+                .values_list("id", flat=True)[:PURGE_BATCH]
+            )
+            if not ids:
+                return deleted
+            with transaction.atomic():
+                count, _ = AuditEvent.objects.filter(id__in=ids).delete()
+            deleted += count
+    finally:
+        _purge_allowed.reset(token)

@@ -1,0 +1,162 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+from django.urls import reverse
+
+from mailsoftly.audit.models import AppendOnlyError, AuditEvent
+from mailsoftly.audit.services import audit_purge_expired, audit_record, retention
+from mailsoftly.core import clock
+from mailsoftly.teams.models import Membership, Role
+from mailsoftly.teams.services import workspace_create
+from tests.factories import UserFactory
+
+
+def _request(user, workspace, ip="203.0.113.7", ua="Mozilla/5.0 (X11; Linux) Test"):
+    request = RequestFactory().post("/x", REMOTE_ADDR=ip, HTTP_USER_AGENT=ua)
+    request.user = user
+    request.workspace = workspace
+    return request
+
+
+@pytest.mark.policy("P36")
+def test_audit_row_carries_actor_ip_user_agent_and_change(user, workspace):
+    event = audit_record(
+        request=_request(user, workspace),
+        action="workspace.renamed",
+        target=workspace,
+        before={"name": "Old"},
+        after={"name": "Acme"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.ip == "203.0.113.7"
+    assert stored.user_agent == "Mozilla/5.0 (X11; Linux) Test"
+    assert stored.actor_id == user.pk and stored.actor_label == user.username
+    assert stored.workspace_id == workspace.pk
+    assert stored.target_type == "teams.workspace" and stored.target_id == str(workspace.pk)
+    assert (stored.before, stored.after) == ({"name": "Old"}, {"name": "Acme"})
+    assert abs(stored.created_at - clock.now()) < timedelta(minutes=1)
+
+
+@pytest.mark.policy("P36")
+def test_ipv6_is_kept_and_garbage_address_is_dropped(user, workspace):
+    assert audit_record(request=_request(user, workspace, ip="2001:db8::1"), action="x").ip == (
+        "2001:db8::1"
+    )
+    assert audit_record(request=_request(user, workspace, ip="not-an-ip"), action="x").ip is None
+
+
+def test_saved_row_cannot_be_updated(user, workspace):
+    event = audit_record(actor=user, workspace=workspace, action="member.removed")
+    event.action = "nothing.happened"
+    with pytest.raises(AppendOnlyError):
+        event.save()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(action="nothing.happened")
+    assert AuditEvent.objects.get(pk=event.pk).action == "member.removed"
+
+
+def test_rows_cannot_be_deleted_outside_the_retention_purge(user, workspace):
+    event = audit_record(actor=user, workspace=workspace, action="member.removed")
+    with pytest.raises(AppendOnlyError):
+        event.delete()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_retention_purge_deletes_only_expired_rows(user, workspace):
+    with time_machine.travel(clock.now() - retention() - timedelta(days=1)):
+        old = audit_record(actor=user, workspace=workspace, action="old")
+    recent = audit_record(actor=user, workspace=workspace, action="recent")
+    assert audit_purge_expired() == 1
+    assert not AuditEvent.objects.filter(pk=old.pk).exists()
+    assert AuditEvent.objects.filter(pk=recent.pk).exists()
+    assert audit_purge_expired() == 0
+
+
+def test_admin_site_cannot_add_change_or_delete_audit_rows(rf, db):
+    model_admin = site._registry[AuditEvent]
+    request = rf.get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    assert not model_admin.has_add_permission(request)
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
+
+
+def _member(workspace, role=Role.MEMBER):
+    other = UserFactory()
+    Membership.objects.create(user=other, workspace=workspace, role=role)
+    return other
+
+
+def _login(client, user, workspace):
+    client.force_login(user)
+    session = client.session
+    session["workspace_id"] = workspace.pk
+    session.save()
+    return client
+
+
+@pytest.mark.policy("P36")
+def test_admins_read_the_log_with_ip_and_members_are_refused(client, user, workspace):
+    audit_record(request=_request(user, workspace), action="workspace.renamed", target=workspace)
+    page = _login(client, user, workspace).get(reverse("audit:log"))
+    assert page.status_code == 200
+    assert "workspace.renamed" in page.content.decode()
+    assert "203.0.113.7" in page.content.decode()
+    admin = _member(workspace, Role.ADMIN)
+    assert _login(client, admin, workspace).get(reverse("audit:log")).status_code == 200
+    member = _member(workspace)
+    assert _login(client, member, workspace).get(reverse("audit:log")).status_code == 403
+
+
+def test_log_shows_only_the_current_workspace(logged_in_client, user, workspace):
+    stranger = UserFactory()
+    theirs = workspace_create(owner=stranger, name="Theirs")
+    audit_record(actor=stranger, workspace=theirs, action="secret.thing")
+    audit_record(actor=user, workspace=workspace, action="our.thing")
+    page = logged_in_client.get(reverse("audit:log")).content.decode()
+    assert "our.thing" in page and "secret.thing" not in page
+
+
+def test_log_filters_by_action_actor_and_date(logged_in_client, user, workspace):
+    other = _member(workspace, Role.ADMIN)
+    audit_record(actor=user, workspace=workspace, action="member.removed")
+    audit_record(actor=other, workspace=workspace, action="workspace.renamed")
+    by_action = logged_in_client.get(reverse("audit:log"), {"action": "member.removed"})
+    assert [e.action for e in by_action.context["page_obj"]] == ["member.removed"]
+    by_actor = logged_in_client.get(reverse("audit:log"), {"actor": other.pk})
+    assert [e.action for e in by_actor.context["page_obj"]] == ["workspace.renamed"]
+    tomorrow = (clock.now() + timedelta(days=1)).date().isoformat()
+    future = logged_in_client.get(reverse("audit:log"), {"since": tomorrow})
+    assert list(future.context["page_obj"]) == []
+
+
+def test_log_is_paged(logged_in_client, user, workspace):
+    for n in range(55):
+        audit_record(actor=user, workspace=workspace, action=f"bulk.{n:02d}")
+    first = logged_in_client.get(reverse("audit:log"), {"action": "bulk"})
+    second = logged_in_client.get(reverse("audit:log"), {"action": "bulk", "page": 2})
+    assert len(first.context["page_obj"]) == 50
+    assert len(second.context["page_obj"]) == 5
+    assert "action=bulk&amp;page=2" in first.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "2026-13-45"},
+        {"actor": "abc"},
+        {"action": "no-such-action"},
+        {"since": "2026-02-01", "until": "2026-01-01"},
+        {"page": "zzz"},
+    ],
+)
+def test_bad_filters_are_a_message_not_a_500(logged_in_client, params):
+    response = logged_in_client.get(reverse("audit:log"), params)
+    assert response.status_code == 200
+    if set(params) - {"page"}:
+        assert response.context["form"].errors
