@@ -53,6 +53,7 @@ def test_file_broker_worker_runs_a_task_end_to_end(tmp_path, outbox_mailer):
             "data_folder_in": str(queue),
             "data_folder_out": str(queue),
             "processed_folder": str(queue / "processed"),
+            "control_folder": str(queue / "control"),
             "polling_interval": 0.05,
         },
     )

@@ -219,7 +219,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {}
 if ENV.embedded_broker:
     _queue = VAR_DIR / "broker"
-    for _sub in ("out", "processed"):
+    for _sub in ("out", "processed", "control"):
         (_queue / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "out"),
@@ -263,3 +263,4 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+        "control_folder": str(_queue / "control"),

@@ -10,4 +10,4 @@ def workspace_cards(workspace) -> list[Card]:
     from mailsoftly.teams.models import Membership
 
     members = Membership.objects.filter(workspace=workspace, disabled_at__isnull=True).count()
-    return [Card(_("Members"), members), Card(_("Data region"), workspace.get_region_display())]
+    return [Card(_("Members"), members)]
