@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "mailsoftly.teams",
     "mailsoftly.audit",
     "mailsoftly.web",
+    "mailsoftly.designs",
     "mailsoftly.contacts",
 ]
 
