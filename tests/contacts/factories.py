@@ -6,7 +6,7 @@ from __future__ import annotations
 import factory
 
 from mailsoftly.contacts import models
-from mailsoftly.contacts.emails import email_normalize
+from mailsoftly.contacts.emails import email_hash, email_normalize
 
 
 class RegionalFactory(factory.django.DjangoModelFactory):
@@ -25,6 +25,7 @@ class ContactFactory(RegionalFactory):
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     email_key = factory.LazyAttribute(lambda o: email_normalize(o.email)[1])
+    email_hash = factory.LazyAttribute(lambda o: email_hash(o.email_key))
     first_name = "Ada"
     last_name = "Lovelace"
 

@@ -27,6 +27,8 @@ class ContactStatus(models.TextChoices):
 class Contact(WorkspaceOwned):
     email = models.CharField(_("email"), max_length=320)
     email_key = models.CharField(max_length=320, editable=False)
+    # SHA-256 of email_key: what the suppression list matches, even for erased addresses.
+    email_hash = models.CharField(max_length=64, editable=False, default="")
     first_name = models.CharField(_("first name"), max_length=150, blank=True)
     last_name = models.CharField(_("last name"), max_length=150, blank=True)
     status = models.CharField(
@@ -50,6 +52,7 @@ class Contact(WorkspaceOwned):
         indexes = [
             models.Index(fields=["workspace", "status"], name="contact_ws_status"),
             models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
+            models.Index(fields=["workspace", "email_hash"], name="contact_ws_hash"),
         ]
 
     def __str__(self) -> str:
