@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import environ
 
 MODES = ("embedded", "production")
+BILLING_GATEWAYS = ("fake", "stripe")
 
 
 class EnvError(Exception):
@@ -54,6 +55,10 @@ class Env:
     facebook_client_id: str | None = None
     facebook_secret: str | None = None
     field_encryption_keys: list[str] = field(default_factory=list)
+    # Billing: "fake" (embedded default, no money moves) or "stripe". Secrets only from here.
+    billing_gateway: str = "fake"
+    stripe_secret_key: str | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -205,6 +210,17 @@ def load(environment: dict[str, str] | None = None) -> Env:
         for key in keys:
             _check_fernet_key(key)
 
+        billing_gateway = source.str("BILLING_GATEWAY", default="fake").strip().lower()
+        if billing_gateway not in BILLING_GATEWAYS:
+            raise EnvError(
+                f"BILLING_GATEWAY={billing_gateway!r} is not one of: {', '.join(BILLING_GATEWAYS)}"
+            )
+        stripe_secret_key = source.str("STRIPE_SECRET_KEY", default="") or None
+        stripe_webhook_secret = source.str("STRIPE_WEBHOOK_SECRET", default="") or None
+        if billing_gateway == "stripe":
+            _require(stripe_secret_key, "STRIPE_SECRET_KEY", "when BILLING_GATEWAY=stripe")
+            _require(stripe_webhook_secret, "STRIPE_WEBHOOK_SECRET", "when BILLING_GATEWAY=stripe")
+
         log_format = source.str("LOG_FORMAT", default="json" if production else "text")
         if log_format not in ("json", "text"):
             raise EnvError(f"LOG_FORMAT={log_format!r} is not one of: json, text")
@@ -232,6 +248,9 @@ def load(environment: dict[str, str] | None = None) -> Env:
             facebook_client_id=source.str("FACEBOOK_CLIENT_ID", default="") or None,
             facebook_secret=source.str("FACEBOOK_SECRET", default="") or None,
             field_encryption_keys=keys,
+            billing_gateway=billing_gateway,
+            stripe_secret_key=stripe_secret_key,
+            stripe_webhook_secret=stripe_webhook_secret,
         )
     except (ValueError, environ.ImproperlyConfigured) as exc:
         raise EnvError(str(exc)) from exc
