@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "mailsoftly.web",
     "mailsoftly.designs",
     "mailsoftly.contacts",
+    "mailsoftly.sending",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +230,14 @@ if ENV.embedded_broker:
         "store_processed": False,
         "polling_interval": 0.2,
     }
+
+# --- Sending (mailsoftly.sending) -----------------------------------------------------
+# Campaign mail goes through the workspace's own SMTP server, else through SMTP_URL, else
+# into the regional capture (sending.CapturedMessage) that the campaign pages show.
+SENDING_SMTP_URL = ENV.smtp_url
+SENDING_BATCH_SIZE = 200
+# A claimed delivery whose worker has not confirmed it within the lease is claimed again.
+SENDING_LEASE_SECONDS = 300
 
 # --- Cache -----------------------------------------------------------------------------
 if ENV.redis_url:
