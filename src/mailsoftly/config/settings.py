@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "mailsoftly.teams",
     "mailsoftly.audit",
     "mailsoftly.web",
+    "mailsoftly.lifecycle",
     "mailsoftly.designs",
     "mailsoftly.contacts",
     "mailsoftly.sending",
@@ -184,6 +185,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Each region's files live under their own root (policy P40): EU files never in the US tree.
+MAILSOFTLY_REGION_MEDIA_ROOTS = {"us": VAR_DIR / "media" / "us", "eu": VAR_DIR / "media" / "eu"}
 
 # --- Mail ------------------------------------------------------------------------------
 # Without SMTP_URL every outgoing platform message is captured in the Outbox
@@ -218,7 +221,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Lifecycle (mailsoftly.lifecycle): daily purges of the 30-day trash and of accounts
+    # whose deletion grace period is over. Both fan out and re-enqueue in batches.
+    "lifecycle-purge-trash": {"task": "lifecycle.purge_trash", "schedule": 24 * 3600},
+    "lifecycle-purge-accounts": {"task": "lifecycle.purge_accounts", "schedule": 24 * 3600},
+}
 if ENV.embedded_broker:
     _queue = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):

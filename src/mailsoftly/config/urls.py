@@ -10,5 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("mailsoftly.audit.urls")),
+    path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("", include("mailsoftly.web.urls")),
 ]

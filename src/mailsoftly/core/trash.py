@@ -3,6 +3,10 @@
 A trashed row carries ``trashed_at``. Default managers hide it at once; only the restore
 and purge paths (``trashed`` / ``all_rows`` managers) see it. The lifecycle app's
 scheduled purge deletes rows whose ``trashed_at`` is older than :data:`RETENTION`.
+
+Use the lifecycle services (``mailsoftly.lifecycle.services.trash_move`` / ``trash_restore``)
+rather than these queryset methods directly: they also trash children, respect legal
+holds and write the audit log.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ RETENTION = timedelta(days=30)
 
 
 class TrashQuerySet(models.QuerySet):
-    def move_to_trash(self, *, by_user_id: int | None = None) -> int:
+    def move_to_trash(self, *, by_user_id: int | None = None, at: datetime | None = None) -> int:
+        """Mark live rows trashed. ``at`` lets a parent and its children share one instant,
+        which is how a restore knows what was trashed together."""
         return self.filter(trashed_at__isnull=True).update(
-            trashed_at=clock.now(), trashed_by_id=by_user_id
+            trashed_at=at or clock.now(), trashed_by_id=by_user_id
         )
 
     def restore_from_trash(self) -> int:

@@ -1,0 +1,47 @@
+"""Writes of the lifecycle app, one module per flow; import them from here."""
+
+from mailsoftly.lifecycle.services.accounts import (
+    AccountDeletionError,
+    account_deletion_purge_due,
+    account_deletion_request,
+    account_deletion_restore,
+    account_purge,
+    sessions_end,
+    workspace_content_purge,
+)
+from mailsoftly.lifecycle.services.holds import (
+    LegalHoldError,
+    legal_hold_check,
+    legal_hold_export,
+    legal_hold_place,
+    legal_hold_release,
+)
+from mailsoftly.lifecycle.services.trash import (
+    PURGE_BATCH,
+    PurgeResult,
+    TrashError,
+    trash_move,
+    trash_purge_due,
+    trash_restore,
+)
+
+__all__ = [
+    "PURGE_BATCH",
+    "AccountDeletionError",
+    "LegalHoldError",
+    "PurgeResult",
+    "TrashError",
+    "account_deletion_purge_due",
+    "account_deletion_request",
+    "account_deletion_restore",
+    "account_purge",
+    "legal_hold_check",
+    "legal_hold_export",
+    "legal_hold_place",
+    "legal_hold_release",
+    "sessions_end",
+    "trash_move",
+    "trash_purge_due",
+    "trash_restore",
+    "workspace_content_purge",
+]

@@ -1,0 +1,106 @@
+"""Thin views: the Trash page, account deletion, and the staff export of a legal hold."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mailsoftly.lifecycle import selectors, services
+from mailsoftly.lifecycle.forms import AccountDeleteForm
+from mailsoftly.lifecycle.models import LegalHold
+
+
+def _workspace_or_404(request: HttpRequest):
+    if request.workspace is None:
+        raise Http404(_("No workspace"))
+    return request.workspace
+
+
+@login_required
+def trash_page(request: HttpRequest) -> HttpResponse:
+    workspace = _workspace_or_404(request)
+    entries, truncated = selectors.trash_list(workspace=workspace)
+    return render(request, "lifecycle/trash.html", {"entries": entries, "truncated": truncated})
+
+
+@login_required
+@require_POST
+def trash_restore_view(request: HttpRequest, key: str, pk: str) -> HttpResponse:
+    workspace = _workspace_or_404(request)
+    obj = selectors.access_trashed(workspace=workspace, key=key, id=pk)
+    if obj is None:
+        raise Http404(_("Not in the trash"))
+    label = str(obj)
+    try:
+        services.trash_restore(obj_or_queryset=obj, actor=request.user, request=request)
+    except services.TrashError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Restored “%(label)s”.") % {"label": label})
+    return redirect("lifecycle:trash")
+
+
+def _needs_otp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    from mailsoftly.lifecycle.services.accounts import sole_primary_admin_blockers
+
+    needs_otp = _needs_otp(request.user)
+    form = AccountDeleteForm(request.POST or None, needs_otp=needs_otp)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deletion = services.account_deletion_request(
+                user=request.user,
+                password=form.cleaned_data["password"],
+                otp_code=form.cleaned_data.get("otp_code", ""),
+                request=request,
+            )
+        except services.AccountDeletionError as exc:
+            form.add_error(exc.field, exc.message)
+        else:
+            logout(request)
+            request.session["lifecycle_deleted_until"] = deletion.purge_after.isoformat()
+            return redirect("lifecycle:account_deleted")
+    return render(
+        request,
+        "lifecycle/account_delete.html",
+        {"form": form, "blockers": sole_primary_admin_blockers(user=request.user)},
+    )
+
+
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    from django.utils.dateparse import parse_datetime
+
+    until = parse_datetime(request.session.get("lifecycle_deleted_until") or "")
+    return render(request, "lifecycle/account_deleted.html", {"until": until})
+
+
+@login_required
+def legal_hold_export_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # Staff only; anyone else gets the same 404 as for a hold that does not exist.
+    if not request.user.is_staff:
+        raise Http404(_("Not found"))
+    hold = LegalHold.objects.filter(pk=pk).first()
+    if hold is None:
+        raise Http404(_("Not found"))
+    data = services.legal_hold_export(hold=hold, actor=request.user, request=request)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="legal-hold-{hold.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
