@@ -26,12 +26,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Before allauth so our templates override allauth's.
+    "mailsoftly.accounts",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.facebook",
     "mailsoftly.core",
-    "mailsoftly.accounts",
     "mailsoftly.teams",
     "mailsoftly.audit",
     "mailsoftly.web",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mailsoftly.accounts.middleware.UserPreferencesMiddleware",
+    "mailsoftly.accounts.middleware.FirstTouchMiddleware",
     "mailsoftly.teams.middleware.CurrentWorkspaceMiddleware",
 ]
 
@@ -134,7 +139,37 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Accounts (mailsoftly.accounts): our forms and adapters around allauth.
+ACCOUNT_ADAPTER = "mailsoftly.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "mailsoftly.accounts.forms.SignupForm",
+    "login": "mailsoftly.accounts.forms.LoginForm",
+}
+# The issue asks for "already taken" next to the field rather than a silent mail.
+ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+SOCIALACCOUNT_ADAPTER = "mailsoftly.accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "mailsoftly.accounts.forms.SocialSignupForm"}
+# Social sign-ups still pass through our form: age, policy and marketing choices.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
+if ENV.google_client_id and ENV.google_secret:
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APPS": [{"client_id": ENV.google_client_id, "secret": ENV.google_secret}],
+        "SCOPE": ["openid", "email", "profile"],
+        "AUTH_PARAMS": {"access_type": "online"},
+    }
+if ENV.facebook_client_id and ENV.facebook_secret:
+    SOCIALACCOUNT_PROVIDERS["facebook"] = {
+        "APPS": [{"client_id": ENV.facebook_client_id, "secret": ENV.facebook_secret}],
+        "METHOD": "oauth2",
+        "SCOPE": ["email", "public_profile"],
+        "FIELDS": ["id", "email", "name", "first_name", "last_name"],
+    }
+PRIVACY_POLICY_VERSION = "2026-11-25"
 
 # --- Sessions and cookies --------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("mailsoftly.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("mailsoftly.audit.urls")),
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),

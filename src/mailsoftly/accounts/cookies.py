@@ -1,0 +1,28 @@
+"""Cookie consent (P33).
+
+The choice is kept in the server-side session, so remembering it sets no cookie of its
+own. Only essential cookies exist today (session, CSRF, language); a future analytics
+integration must ask :func:`non_essential_cookies_allowed` before setting anything.
+"""
+
+from __future__ import annotations
+
+SESSION_KEY = "cookie_consent"
+ACCEPTED = "accepted"
+REFUSED = "refused"
+ESSENTIAL_COOKIES = ("sessionid", "csrftoken", "django_language")
+
+
+def cookie_choice(request) -> str | None:
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    return session.get(SESSION_KEY)
+
+
+def cookie_choice_set(request, *, accepted: bool) -> None:
+    request.session[SESSION_KEY] = ACCEPTED if accepted else REFUSED
+
+
+def non_essential_cookies_allowed(request) -> bool:
+    return cookie_choice(request) == ACCEPTED

@@ -1,0 +1,95 @@
+"""My Account, the marketing unsubscribe link and the cookie-consent choice. Thin views."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mailsoftly.accounts import cookies, selectors, services
+from mailsoftly.accounts.forms import CommunicationForm, PreferencesForm
+from mailsoftly.accounts.middleware import set_language_cookie
+from mailsoftly.accounts.models import ConsentSource
+from mailsoftly.accounts.tokens import unsubscribe_token_read
+
+
+def _ip(request) -> str | None:
+    return get_adapter().client_ip(request)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_account(request):
+    user = request.user
+    preferences = PreferencesForm(
+        user=user,
+        initial={"username": user.username, "language": user.language, "timezone": user.timezone},
+    )
+    communication = CommunicationForm(initial={"marketing_opt_in": user.marketing_opt_in})
+    if request.method == "POST":
+        section = request.POST.get("section")
+        if section == "preferences":
+            preferences = PreferencesForm(request.POST, user=user)
+            if preferences.is_valid():
+                services.user_preferences_update(user=user, **preferences.cleaned_data)
+                translation.activate(user.language)
+                messages.success(request, _("Your settings have been saved."))
+                response = redirect("accounts:my_account")
+                set_language_cookie(response, user.language)
+                return response
+        elif section == "communication":
+            communication = CommunicationForm(request.POST)
+            if communication.is_valid():
+                services.marketing_consent_set(
+                    user=user,
+                    granted=communication.cleaned_data["marketing_opt_in"],
+                    source=ConsentSource.MY_ACCOUNT,
+                    ip_address=_ip(request),
+                )
+                messages.success(request, _("Your communication preferences have been saved."))
+                return redirect("accounts:my_account")
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "preferences_form": preferences,
+            "communication_form": communication,
+            "consents": selectors.marketing_consent_list(user=user, limit=5),
+            "policy_acceptances": selectors.policy_acceptance_list(user=user),
+        },
+    )
+
+
+# Mail clients' one-click unsubscribe (RFC 8058) posts without a CSRF token; the signed
+# token is the credential here.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """Opt out of platform marketing mail from the link in that mail, at once (P19)."""
+    user_id = unsubscribe_token_read(token)
+    user = selectors.user_get(user_id=user_id) if user_id is not None else None
+    if user is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=404)
+    services.marketing_consent_set(
+        user=user, granted=False, source=ConsentSource.UNSUBSCRIBE_LINK, ip_address=_ip(request)
+    )
+    return render(request, "accounts/unsubscribe.html", {"invalid": False})
+
+
+@require_POST
+def cookie_consent(request):
+    cookies.cookie_choice_set(request, accepted=request.POST.get("choice") == "accept")
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("web:dashboard")
+    return HttpResponseRedirect(target)

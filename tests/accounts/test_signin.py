@@ -1,0 +1,111 @@
+"""Sign-in: username or email, remember-me, throttling, sessions ended by security changes."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+
+from tests.accounts.conftest import PASSWORD
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(db):
+    user = UserFactory(username="carol", email="carol@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def _login(client, login, password=PASSWORD, remember=False):
+    data = {"login": login, "password": password}
+    if remember:
+        data["remember"] = "on"
+    return client.post(reverse("account_login"), data)
+
+
+@pytest.mark.parametrize("login", ["carol", "carol@example.com", "CAROL@example.com"])
+def test_sign_in_with_username_or_email(client, member, login):
+    response = _login(client, login)
+    assert response.status_code == 302
+    assert client.session[SESSION_KEY] == str(member.pk)
+
+
+@pytest.mark.policy("P33")
+def test_without_remember_me_the_session_ends_with_the_browser(client, member):
+    response = _login(client, "carol")
+    cookie = response.cookies["sessionid"]
+    assert cookie["expires"] == "" and cookie["max-age"] == ""
+    assert client.session.get_expire_at_browser_close()
+
+
+@pytest.mark.policy("P33")
+def test_remember_me_keeps_the_session_for_two_weeks(client, member):
+    response = _login(client, "carol", remember=True)
+    cookie = response.cookies["sessionid"]
+    assert int(cookie["max-age"]) == 14 * 24 * 3600
+    assert not client.session.get_expire_at_browser_close()
+
+
+def test_remember_me_is_unchecked_by_default(client):
+    page = client.get(reverse("account_login")).content.decode()
+    box = re.search(r"<input[^>]*name=\"remember\"[^>]*>", page).group(0)
+    assert "checked" not in box
+
+
+def test_failed_logins_are_throttled_with_a_retry_time(client, member):
+    for _ in range(5):
+        response = _login(client, "carol", password="wrong password")
+        assert "Try again in" not in response.content.decode()
+    response = _login(client, "carol", password="wrong password")
+    page = response.content.decode()
+    assert re.search(r"Too many failed sign-in attempts. Try again in [0-9]+ minutes?\.", page)
+    # Even the right password is refused while throttled.
+    response = _login(client, "carol")
+    assert SESSION_KEY not in client.session
+
+
+def test_password_change_ends_other_sessions_but_keeps_this_one(member):
+    other, this = Client(), Client()
+    _login(other, "carol")
+    _login(this, "carol")
+    response = this.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "another Long passphrase 7",
+            "password2": "another Long passphrase 7",
+        },
+    )
+    assert response.status_code == 302
+    assert this.get(reverse("accounts:my_account")).status_code == 200
+    assert other.get(reverse("accounts:my_account")).status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)  # allauth reacts on commit, inside the request
+def test_enabling_totp_ends_other_sessions(member):
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    other, this = Client(), Client()
+    _login(other, "carol")
+    _login(this, "carol")
+    # Reach the activation page, take the secret it offers, answer with a valid code.
+    # allauth asks for the password again before security changes.
+    this.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    page = this.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200, page.get("Location")
+    secret = this.session["mfa.totp.secret"]
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    response = this.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert member.authenticator_set.filter(type="totp").exists()
+    assert this.get(reverse("accounts:my_account")).status_code == 200
+    assert other.get(reverse("accounts:my_account")).status_code == 302
