@@ -270,6 +270,7 @@ if ENV.embedded_broker:
         "data_folder_in": str(_queue / "out"),
         "data_folder_out": str(_queue / "out"),
         "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),
         "store_processed": False,
         "polling_interval": 0.2,
     }
@@ -316,4 +317,3 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
-        "control_folder": str(_queue / "control"),
