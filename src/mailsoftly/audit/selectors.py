@@ -20,7 +20,7 @@ def audit_event_list(
     """One workspace's audit rows, newest first, optionally filtered."""
     events = AuditEvent.objects.filter(workspace_id=workspace.pk)
     if action:
-        events = events.filter(action__startswith=action)
+        events = events.filter(action=action)
     if actor_id is not None:
         events = events.filter(actor_id=actor_id)
     if since is not None:

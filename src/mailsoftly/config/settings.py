@@ -262,6 +262,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lifecycle-purge-trash": {"task": "lifecycle.purge_trash", "schedule": 24 * 3600},
     "lifecycle-purge-accounts": {"task": "lifecycle.purge_accounts", "schedule": 24 * 3600},
 }
+# Teams and audit: removed memberships purge 30 days after removal (P30); audit rows
+# past their retention.
+CELERY_BEAT_SCHEDULE["teams-purge-removed-members"] = {
+    "task": "teams.member_purge_expired",
+    "schedule": 24 * 3600,
+}
+CELERY_BEAT_SCHEDULE["audit-purge-expired"] = {
+    "task": "audit.purge_expired",
+    "schedule": 24 * 3600,
+}
 if ENV.embedded_broker:
     _queue = VAR_DIR / "broker"
     for _sub in ("out", "processed", "control"):

@@ -12,5 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("mailsoftly.audit.urls")),
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
+    path("team/", include("mailsoftly.teams.urls")),
     path("", include("mailsoftly.web.urls")),
 ]
