@@ -1,0 +1,63 @@
+import csv
+import io
+import json
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mailsoftly.contacts import exports, selectors, services
+from tests.contacts.factories import ContactFactory
+
+
+def _csv(workspace):
+    text = "".join(
+        exports.contacts_csv(
+            workspace=workspace, contacts=selectors.contact_list(workspace=workspace)
+        )
+    )
+    return list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+@pytest.mark.parametrize("hostile", ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_export_neutralises_formula_cells(workspace, hostile):
+    ContactFactory(workspace=workspace, email="a@x.org", first_name=hostile)
+    rows = _csv(workspace)
+    assert rows[0][:3] == ["email", "first_name", "last_name"]
+    assert rows[1][1] == "'" + hostile
+
+
+@given(st.text(max_size=30))
+def test_neutralised_cells_never_start_a_formula(value):
+    cell = exports.cell_neutralise(value)
+    assert not str(cell).startswith(exports.FORMULA_STARTS)
+    assert str(cell).endswith(value)
+
+
+@pytest.mark.policy("P27")
+def test_trashed_contacts_never_appear_in_exports(workspace):
+    keep = ContactFactory(workspace=workspace, email="keep@x.org")
+    gone = ContactFactory(workspace=workspace, email="gone@x.org")
+    services.contact_trash(contact=gone)
+    contacts = selectors.contact_list(workspace=workspace)
+    assert [r[0] for r in _csv(workspace)[1:]] == [keep.email]
+    data = json.loads("".join(exports.contacts_json(workspace=workspace, contacts=contacts)))
+    assert [d["email"] for d in data] == ["keep@x.org"]
+    book = openpyxl.load_workbook(
+        io.BytesIO(exports.contacts_xlsx(workspace=workspace, contacts=contacts))
+    )
+    assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == ["keep@x.org"]
+
+
+def test_xlsx_export_neutralises_formulas(workspace):
+    ContactFactory(workspace=workspace, email="a@x.org", last_name='=HYPERLINK("x")')
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            exports.contacts_xlsx(
+                workspace=workspace, contacts=selectors.contact_list(workspace=workspace)
+            )
+        )
+    )
+    first = next(iter(book.active.iter_rows(min_row=2, values_only=True)))
+    assert first[2].startswith("'=")
