@@ -86,6 +86,10 @@ class LegalHoldAdmin(admin.ModelAdmin):
     inlines = [LegalHoldAccessInline]
     actions = ["release_holds"]
 
+    def get_inlines(self, request, obj):
+        # The access log exists only once the hold does.
+        return self.inlines if obj is not None else []
+
     def get_readonly_fields(self, request, obj=None):
         # A hold is never edited after it is placed; it is released.
         return self.fields if obj is not None else []
