@@ -13,5 +13,6 @@ urlpatterns = [
     path("audit/", include("mailsoftly.audit.urls")),
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("team/", include("mailsoftly.teams.urls")),
+    path("", include("mailsoftly.designs.urls")),
     path("", include("mailsoftly.web.urls")),
 ]

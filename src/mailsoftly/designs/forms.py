@@ -1,0 +1,77 @@
+"""Forms for the design editor. Compile errors land next to the field they concern."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from mailsoftly.designs.compiler import CompileError
+from mailsoftly.designs.models import Design, SourceKind
+from mailsoftly.designs.services import design_validate
+
+
+class DesignForm(forms.ModelForm):
+    class Meta:
+        model = Design
+        fields = [
+            "name",
+            "subject",
+            "preheader",
+            "from_name",
+            "from_email",
+            "reply_to",
+            "source_kind",
+            "source",
+            "collect_ip_addresses",
+        ]
+        widgets = {
+            "source": forms.Textarea(attrs={"rows": 18, "spellcheck": "false"}),
+        }
+        help_texts = {
+            "source": _(
+                "Merge tags: {{ contact.first_name }}, {{ contact.email }}, any contact field "
+                "as {{ contact.<field> }}, {{ unsubscribe_url }}, {{ preferences_url }}, "
+                "{{ web_version_url }}. Fallbacks: {{ contact.first_name | default('there') }}. "
+                "Conditions: {% if contact.company %}…{% else %}…{% endif %}."
+            ),
+            "subject": _("Merge tags work here too, e.g. {{ contact.first_name }}."),
+            "preheader": _("The short preview line many inboxes show after the subject."),
+            "collect_ip_addresses": _(
+                "Off by default. When on, opens and clicks of this email record the "
+                "recipient's IP address and browser."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.Select):
+                field.widget.attrs.setdefault("class", "form-select")
+            else:
+                field.widget.attrs.setdefault("class", "form-control")
+            if name == "source":
+                field.widget.attrs["class"] += " font-monospace"
+        self.compiled = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            self.compiled = design_validate(
+                subject=cleaned.get("subject", ""),
+                preheader=cleaned.get("preheader", ""),
+                source_kind=cleaned.get("source_kind", SourceKind.BLOCKS),
+                source=cleaned.get("source", ""),
+            )
+        except CompileError as exc:
+            field = exc.field if exc.field in self.fields else None
+            self.add_error(field, exc.message)
+        return cleaned
+
+
+class TemplateSaveForm(forms.Form):
+    name = forms.CharField(label=_("Template name"), max_length=200)
+    description = forms.CharField(label=_("Description"), max_length=300, required=False)

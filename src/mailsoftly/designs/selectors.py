@@ -1,0 +1,55 @@
+"""Reads of designs and templates. Lookups by id go through ``access_*`` (404 alike)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from mailsoftly.core.regions import REGION_DATABASES
+from mailsoftly.core.tenancy import access_object
+from mailsoftly.designs.models import Design, DesignVersion, Template
+
+
+def access_design(*, workspace, id) -> Design:
+    return access_object(Design, workspace=workspace, id=id)
+
+
+def access_template(*, workspace, id) -> Template:
+    return access_object(Template, workspace=workspace, id=id)
+
+
+def access_design_version(*, design: Design, id) -> DesignVersion:
+    return access_object(DesignVersion, workspace=design.workspace, id=id, design=design)
+
+
+def design_list(*, workspace, query: str = "") -> QuerySet[Design]:
+    designs = Design.objects.for_workspace(workspace)
+    if query:
+        designs = designs.filter(Q(name__icontains=query) | Q(subject__icontains=query))
+    return designs.defer("source", "compiled_html", "compiled_text")
+
+
+def design_version_list(*, design: Design) -> QuerySet[DesignVersion]:
+    return DesignVersion.objects.for_workspace(design.workspace).filter(design=design)
+
+
+def template_list(*, workspace) -> QuerySet[Template]:
+    return Template.objects.for_workspace(workspace)
+
+
+def design_get_published(*, slug: str) -> Design | None:
+    """The published, live design behind a public slug, from whichever region holds it.
+
+    The slug is random (128 bits) and only exists while the design is published, so this
+    lookup across workspaces reveals nothing that the author did not publish.
+    """
+    if not slug or len(slug) > 64:
+        return None
+    for database in dict.fromkeys(REGION_DATABASES.values()):
+        design = (
+            Design.objects.using(database)
+            .filter(public_slug=slug, published_at__isnull=False)
+            .first()
+        )
+        if design is not None:
+            return design
+    return None

@@ -1,0 +1,213 @@
+"""Writes to designs and templates: every change a user can make is one function here.
+
+Each content change recompiles the design (so a design in the database always has a
+valid compiled form) and keeps a version for restore. Publishing (policy P01) gives the
+design a fresh random slug; unpublishing drops it, so the old address answers 404.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from mailsoftly.audit.services import audit_record
+from mailsoftly.core import clock
+from mailsoftly.designs.compiler import CompileError, source_compile, subject_check
+from mailsoftly.designs.models import Design, DesignVersion, SourceKind, Template
+from mailsoftly.designs.starters import Starter
+
+CONTENT_FIELDS = ("subject", "preheader", "source_kind", "source")
+ENVELOPE_FIELDS = ("name", "from_name", "from_email", "reply_to", "collect_ip_addresses")
+MAX_VERSIONS = 50
+
+
+def design_validate(*, subject: str, preheader: str, source_kind: str, source: str):
+    """Compile the content or raise :class:`CompileError` naming the field to blame."""
+    subject_check(subject)
+    if source_kind not in SourceKind.values:
+        raise CompileError(_("Choose a format."), field="source_kind")
+    return source_compile(source_kind=source_kind, source=source, preheader=preheader)
+
+
+def _version_write(*, design: Design, user) -> None:
+    DesignVersion.objects.for_workspace(design.workspace).create(
+        workspace=design.workspace,
+        design=design,
+        subject=design.subject,
+        preheader=design.preheader,
+        source_kind=design.source_kind,
+        source=design.source,
+        created_by=user,
+    )
+    old = list(
+        DesignVersion.objects.for_workspace(design.workspace)
+        .filter(design=design)
+        .values_list("pk", flat=True)[MAX_VERSIONS:]
+    )
+    if old:
+        DesignVersion.all_rows.using(design.workspace.database).filter(pk__in=old).delete()
+
+
+def design_create(
+    *,
+    workspace,
+    user,
+    name: str,
+    source_kind: str = SourceKind.BLOCKS,
+    source: str = "",
+    subject: str = "",
+    preheader: str = "",
+    from_name: str = "",
+    from_email: str = "",
+    reply_to: str = "",
+    collect_ip_addresses: bool = False,
+) -> Design:
+    """Create a design. Raises :class:`CompileError` if the content cannot become an email."""
+    compiled = design_validate(
+        subject=subject, preheader=preheader, source_kind=source_kind, source=source
+    )
+    with transaction.atomic(using=workspace.database):
+        design = Design.objects.for_workspace(workspace).create(
+            workspace=workspace,
+            name=name.strip() or _("Untitled design"),
+            subject=subject,
+            preheader=preheader,
+            from_name=from_name,
+            from_email=from_email,
+            reply_to=reply_to,
+            source_kind=source_kind,
+            source=source,
+            compiled_html=compiled.html,
+            compiled_text=compiled.text,
+            collect_ip_addresses=collect_ip_addresses,
+            created_by=user,
+        )
+        _version_write(design=design, user=user)
+    return design
+
+
+def design_create_from_starter(*, workspace, user, starter: Starter | Template) -> Design:
+    """A new design from a built-in starter or a workspace template."""
+    return design_create(
+        workspace=workspace,
+        user=user,
+        name=starter.name,
+        subject=starter.subject,
+        preheader=starter.preheader,
+        source_kind=starter.source_kind,
+        source=starter.source,
+    )
+
+
+def design_update(*, design: Design, user, **fields: Any) -> Design:
+    """Change a design's fields. Content changes recompile and write a version."""
+    unknown = set(fields) - set(CONTENT_FIELDS) - set(ENVELOPE_FIELDS)
+    if unknown:
+        raise TypeError(f"design_update got unexpected fields: {sorted(unknown)}")
+    content = {field: fields.get(field, getattr(design, field)) for field in CONTENT_FIELDS}
+    content_changed = any(content[f] != getattr(design, f) for f in CONTENT_FIELDS)
+    compiled = design_validate(**content) if content_changed or not design.compiled_html else None
+    with transaction.atomic(using=design.workspace.database):
+        for field, value in fields.items():
+            setattr(design, field, value)
+        if not (design.name or "").strip():
+            design.name = _("Untitled design")
+        if compiled is not None:
+            design.compiled_html = compiled.html
+            design.compiled_text = compiled.text
+        design.save()
+        if content_changed:
+            _version_write(design=design, user=user)
+    return design
+
+
+def design_rename(*, design: Design, user, name: str) -> Design:
+    return design_update(design=design, user=user, name=name[:200])
+
+
+def design_duplicate(*, design: Design, user) -> Design:
+    """A private copy (never published) named "Copy of …"."""
+    return design_create(
+        workspace=design.workspace,
+        user=user,
+        name=(_("Copy of %(name)s") % {"name": design.name})[:200],
+        subject=design.subject,
+        preheader=design.preheader,
+        from_name=design.from_name,
+        from_email=design.from_email,
+        reply_to=design.reply_to,
+        source_kind=design.source_kind,
+        source=design.source,
+        collect_ip_addresses=design.collect_ip_addresses,
+    )
+
+
+def design_trash(*, design: Design, user) -> None:
+    """Move to the trash: gone from every list at once, and unpublished (P01, P26, P27).
+
+    The lifecycle app's trash takes the versions along and restores them together.
+    """
+    from mailsoftly.lifecycle.services.trash import trash_move
+
+    with transaction.atomic(using=design.workspace.database):
+        Design.objects.for_workspace(design.workspace).filter(pk=design.pk).update(
+            published_at=None, public_slug=None
+        )
+        trash_move(obj_or_queryset=design, actor=user)
+
+
+def design_version_restore(*, design: Design, version: DesignVersion, user) -> Design:
+    """Bring back an earlier version's content (as a new version, so nothing is lost)."""
+    return design_update(
+        design=design,
+        user=user,
+        subject=version.subject,
+        preheader=version.preheader,
+        source_kind=version.source_kind,
+        source=version.source,
+    )
+
+
+def design_publish(*, design: Design, user) -> Design:
+    """Publish the web version at a new unguessable address (policy P01)."""
+    with transaction.atomic(using=design.workspace.database):
+        design.public_slug = secrets.token_urlsafe(16)
+        design.published_at = clock.now()
+        design.save(update_fields=["public_slug", "published_at", "updated_at"])
+    audit_record(actor=user, workspace=design.workspace, action="design.publish", target=design)
+    return design
+
+
+def design_unpublish(*, design: Design, user) -> Design:
+    """Take the web version down at once: its address answers 404 from now on."""
+    with transaction.atomic(using=design.workspace.database):
+        design.public_slug = None
+        design.published_at = None
+        design.save(update_fields=["public_slug", "published_at", "updated_at"])
+    audit_record(actor=user, workspace=design.workspace, action="design.unpublish", target=design)
+    return design
+
+
+def template_create_from_design(
+    *, design: Design, user, name: str, description: str = ""
+) -> Template:
+    """Save a design's content as a reusable workspace template."""
+    workspace = design.workspace
+    return Template.objects.for_workspace(workspace).create(
+        workspace=workspace,
+        name=(name.strip() or design.name)[:200],
+        description=description[:300],
+        subject=design.subject,
+        preheader=design.preheader,
+        source_kind=design.source_kind,
+        source=design.source,
+    )
+
+
+def template_trash(*, template: Template, user) -> None:
+    from mailsoftly.lifecycle.services.trash import trash_move
+
+    trash_move(obj_or_queryset=template, actor=user)

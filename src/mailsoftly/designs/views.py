@@ -1,0 +1,295 @@
+"""Pages of the design editor, and the public web version of published emails.
+
+User HTML is never shown in the app's own origin: previews and the public page answer
+with ``Content-Security-Policy: sandbox`` (no scripts, an opaque origin) and are framed
+only by our own pages through ``<iframe sandbox>``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from mailsoftly.designs import selectors, services
+from mailsoftly.designs.compiler import CompileError
+from mailsoftly.designs.defaults import blank_source
+from mailsoftly.designs.forms import DesignForm, TemplateSaveForm
+from mailsoftly.designs.models import Design, SourceKind
+from mailsoftly.designs.rendering import (
+    CompiledDesign,
+    RenderError,
+    design_render,
+    neutral_context,
+    sample_context,
+)
+from mailsoftly.designs.starters import starter_get, starter_list
+from mailsoftly.teams.decorators import permission_required, workspace_required
+from mailsoftly.teams.permissions import Perm
+
+# What a rendered email may do inside its frame: show inline styles and images, nothing else.
+SANDBOX_CSP = (
+    "sandbox; default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+def _sandboxed(html: str, *, status: int = 200) -> HttpResponse:
+    response = HttpResponse(html, content_type="text/html; charset=utf-8", status=status)
+    response["Content-Security-Policy"] = SANDBOX_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@workspace_required
+@require_GET
+def design_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    designs = selectors.design_list(workspace=request.workspace, query=query)
+    page = Paginator(designs, 25).get_page(request.GET.get("page"))
+    return render(request, "designs/design_list.html", {"page_obj": page, "query": query})
+
+
+@permission_required(Perm.CREATE_CONTENT)
+def design_new(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    if request.method == "POST":
+        kind, _sep, value = request.POST.get("start", "").partition(":")
+        starter = None
+        if kind == "starter":
+            starter = starter_get(value)
+        elif kind == "template":
+            starter = selectors.access_template(workspace=workspace, id=value)
+        elif kind == "blank" and value in SourceKind.values:
+            design = services.design_create(
+                workspace=workspace,
+                user=request.user,
+                name=_("Untitled design"),
+                source_kind=value,
+                source=blank_source(value),
+            )
+            return redirect("designs:edit", pk=design.pk)
+        if starter is None:
+            messages.error(request, _("Choose a starting point."))
+        else:
+            try:
+                design = services.design_create_from_starter(
+                    workspace=workspace, user=request.user, starter=starter
+                )
+            except CompileError as exc:
+                messages.error(
+                    request,
+                    _("That template cannot be used: %(error)s") % {"error": exc.message},
+                )
+            else:
+                return redirect("designs:edit", pk=design.pk)
+    return render(
+        request,
+        "designs/design_new.html",
+        {
+            "starters": starter_list(),
+            "templates": selectors.template_list(workspace=workspace),
+            "kinds": SourceKind.choices,
+        },
+    )
+
+
+@permission_required(Perm.CREATE_CONTENT)
+def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    if request.method != "POST":
+        form = DesignForm(instance=design)
+    else:
+        # The form validates a second copy: a refused save leaves ``design`` untouched.
+        copy = selectors.access_design(workspace=request.workspace, id=pk)
+        form = DesignForm(request.POST, instance=copy)
+        if form.is_valid():
+            fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            try:
+                services.design_update(design=design, user=request.user, **fields)
+            except CompileError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Design saved."))
+                return redirect("designs:edit", pk=design.pk)
+    text_preview = ""
+    if design.compiled_html:
+        try:
+            text_preview = design_render(design=design, contact_context=sample_context()).text
+        except RenderError as exc:
+            text_preview = str(exc)
+    return render(
+        request,
+        "designs/design_edit.html",
+        {
+            "design": design,
+            "form": form,
+            "text_preview": text_preview,
+            "template_form": TemplateSaveForm(initial={"name": design.name}),
+            "public_url": (
+                request.build_absolute_uri(
+                    reverse("designs:public", kwargs={"slug": design.public_slug})
+                )
+                if design.is_published
+                else ""
+            ),
+        },
+    )
+
+
+@workspace_required
+@require_GET
+@xframe_options_sameorigin
+def design_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    try:
+        email = design_render(design=design, contact_context=sample_context())
+    except (RenderError, CompileError) as exc:
+        return _sandboxed(render_to_string("designs/preview_error.html", {"errors": [str(exc)]}))
+    return _sandboxed(email.html)
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+@xframe_options_sameorigin
+def design_preview_draft(request: HttpRequest) -> HttpResponse:
+    """Preview unsaved editor content (posted into the sandboxed frame). Saves nothing."""
+    # An unsaved instance of this workspace, so validation looks in the right region.
+    form = DesignForm(request.POST, instance=Design(workspace=request.workspace))
+    if not form.is_valid() or form.compiled is None:
+        errors = [f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
+                  for f, errs in form.errors.items() for e in errs]  # fmt: skip
+        return _sandboxed(render_to_string("designs/preview_error.html", {"errors": errors}))
+    compiled = CompiledDesign(
+        subject=form.cleaned_data["subject"], html=form.compiled.html, text=form.compiled.text
+    )
+    try:
+        return _sandboxed(compiled.render(sample_context()).html)
+    except RenderError as exc:
+        return _sandboxed(render_to_string("designs/preview_error.html", {"errors": [str(exc)]}))
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    copy = services.design_duplicate(design=design, user=request.user)
+    messages.success(request, _("Copied. You are now editing the copy."))
+    return redirect("designs:edit", pk=copy.pk)
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    name = request.POST.get("name", "").strip()
+    if not name:
+        messages.error(request, _("A design needs a name."))
+    else:
+        services.design_rename(design=design, user=request.user, name=name)
+        messages.success(request, _("Renamed."))
+    return redirect("designs:list")
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    services.design_trash(design=design, user=request.user)
+    messages.success(
+        request,
+        _("“%(name)s” moved to the trash. It can be restored for 30 days.") % {"name": design.name},
+    )
+    return redirect("designs:list")
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    services.design_publish(design=design, user=request.user)
+    messages.success(request, _("Published. Anyone with the link can now read this email."))
+    return redirect("designs:edit", pk=design.pk)
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    services.design_unpublish(design=design, user=request.user)
+    messages.success(request, _("Unpublished. The public link no longer works."))
+    return redirect("designs:edit", pk=design.pk)
+
+
+@workspace_required
+@require_GET
+def design_versions(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    versions = selectors.design_version_list(design=design)[:50]
+    return render(request, "designs/design_versions.html", {"design": design, "versions": versions})
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_version_restore(request: HttpRequest, pk: int, version_pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    version = selectors.access_design_version(design=design, id=version_pk)
+    try:
+        services.design_version_restore(design=design, version=version, user=request.user)
+    except CompileError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The earlier version is back."))
+    return redirect("designs:edit", pk=design.pk)
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_save_as_template(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    form = TemplateSaveForm(request.POST)
+    if form.is_valid():
+        services.template_create_from_design(
+            design=design,
+            user=request.user,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, _("Saved as a template."))
+    else:
+        messages.error(request, _("A template needs a name."))
+    return redirect("designs:edit", pk=design.pk)
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def template_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.access_template(workspace=request.workspace, id=pk)
+    services.template_trash(template=template, user=request.user)
+    messages.success(request, _("Template moved to the trash."))
+    return redirect("designs:new")
+
+
+@require_GET
+def design_public(request: HttpRequest, slug: str) -> HttpResponse:
+    """The web version of a published email, with no personal data (policy P01)."""
+    design = selectors.design_get_published(slug=slug)
+    if design is None or design.trashed_at is not None:
+        raise Http404
+    try:
+        email = design_render(
+            design=design,
+            contact_context=neutral_context(web_version_url=request.build_absolute_uri()),
+        )
+    except (RenderError, CompileError) as exc:
+        raise Http404 from exc
+    response = _sandboxed(email.html)
+    response["X-Robots-Tag"] = "noindex"
+    return response

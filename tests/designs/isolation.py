@@ -1,0 +1,51 @@
+"""Every designs URL that takes an id, for the cross-workspace isolation test."""
+
+from mailsoftly.designs.selectors import design_version_list
+from mailsoftly.designs.services import template_create_from_design
+from tests.designs.factories import make_design
+from tests.isolation.routes import route
+
+
+def _design(workspace, user):
+    return {"pk": make_design(workspace, user).pk}
+
+
+for _name, _methods in [
+    ("designs:edit", ("get", "post")),
+    ("designs:preview", ("get",)),
+    ("designs:duplicate", ("post",)),
+    ("designs:rename", ("post",)),
+    ("designs:trash", ("post",)),
+    ("designs:publish", ("post",)),
+    ("designs:unpublish", ("post",)),
+    ("designs:versions", ("get",)),
+    ("designs:save_template", ("post",)),
+]:
+    route(_name, methods=_methods)(_design)
+
+
+@route("designs:version_restore", methods=("post",))
+def _version(workspace, user):
+    design = make_design(workspace, user)
+    return {"pk": design.pk, "version_pk": design_version_list(design=design).first().pk}
+
+
+@route("designs:template_trash", methods=("post",))
+def _template(workspace, user):
+    design = make_design(workspace, user)
+    return {"pk": template_create_from_design(design=design, user=user, name="T").pk}
+
+
+ROUTES_FOR_TESTS = [
+    "designs:edit",
+    "designs:preview",
+    "designs:duplicate",
+    "designs:rename",
+    "designs:trash",
+    "designs:publish",
+    "designs:unpublish",
+    "designs:versions",
+    "designs:save_template",
+    "designs:version_restore",
+    "designs:template_trash",
+]
