@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "mailsoftly.designs",
     "mailsoftly.contacts",
     "mailsoftly.sending",
+    "mailsoftly.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -292,6 +293,11 @@ SENDING_SMTP_URL = ENV.smtp_url
 SENDING_BATCH_SIZE = 200
 # A claimed delivery whose worker has not confirmed it within the lease is claimed again.
 SENDING_LEASE_SECONDS = 300
+# Starts due scheduled campaigns and picks up retries and expired leases.
+CELERY_BEAT_SCHEDULE["campaigns.campaign_sweep"] = {
+    "task": "campaigns.campaign_sweep",
+    "schedule": 15.0,
+}
 
 # --- Cache -----------------------------------------------------------------------------
 if ENV.redis_url:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("team/", include("mailsoftly.teams.urls")),
     path("", include("mailsoftly.designs.urls")),
+    path("", include("mailsoftly.campaigns.urls")),
     path("", include("mailsoftly.web.urls")),
 ]

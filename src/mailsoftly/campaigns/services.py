@@ -1,0 +1,288 @@
+"""Writes of the campaigns app: a campaign's life from draft to sent.
+
+draft → scheduled → sending ⇄ paused → sent; cancelled from any unfinished state; failed
+when it cannot start. Every transition is a conditional UPDATE on the current status, so
+two schedulers or two clicks never start a campaign twice. Sending work is enqueued after
+commit; the task itself is idempotent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from mailsoftly.campaigns.models import (
+    EDITABLE,
+    FINISHED,
+    Campaign,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+)
+from mailsoftly.core import clock
+
+EDIT_FIELDS = (
+    "name",
+    "design",
+    "sender",
+    "smtp_server",
+    "list_ids",
+    "exclude_list_ids",
+    "segment_id",
+)
+
+
+def _ids(values) -> list[int]:
+    from mailsoftly.core.ids import parse_id
+
+    out = []
+    for value in values or []:
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError(_("Invalid list id."))
+        out.append(number)
+    return sorted(set(out))
+
+
+def _check_relations(workspace, fields: dict) -> None:
+    for name in ("design", "sender", "smtp_server"):
+        value = fields.get(name)
+        if value is not None and value.workspace_id != workspace.pk:
+            raise ValidationError({name: _("Not found.")})
+
+
+def campaign_create(*, workspace, name: str, created_by=None, **fields) -> Campaign:
+    """A new draft campaign."""
+    unknown = set(fields) - set(EDIT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown campaign fields {sorted(unknown)}")
+    _check_relations(workspace, fields)
+    for key in ("list_ids", "exclude_list_ids"):
+        if key in fields:
+            fields[key] = _ids(fields[key])
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Give the campaign a name.")})
+    return Campaign.objects.for_workspace(workspace).create(
+        workspace=workspace, name=name, created_by=created_by, **fields
+    )
+
+
+def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
+    """Change a draft or scheduled campaign."""
+    if campaign.status not in EDITABLE:
+        raise ValidationError(_("Only a draft or scheduled campaign can be changed."))
+    unknown = set(fields) - set(EDIT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown campaign fields {sorted(unknown)}")
+    _check_relations(campaign.workspace, fields)
+    for key in ("list_ids", "exclude_list_ids"):
+        if key in fields:
+            fields[key] = _ids(fields[key])
+    for key, value in fields.items():
+        setattr(campaign, key, value)
+    campaign.save()
+    return campaign
+
+
+def _transition(campaign: Campaign, *, frm, to: str, **extra) -> bool:
+    changed = (
+        Campaign.objects.for_workspace(campaign.workspace)
+        .filter(pk=campaign.pk, status__in=list(frm))
+        .update(status=to, updated_at=clock.now(), **extra)
+    )
+    if changed:
+        campaign.refresh_from_db()
+    return bool(changed)
+
+
+def _readiness_errors(campaign: Campaign) -> list[str]:
+    from mailsoftly.campaigns.audience import audience_count
+
+    errors = []
+    if campaign.design is None or campaign.design.trashed_at is not None:
+        errors.append(_("Choose a design."))
+    elif not campaign.design.subject.strip():
+        errors.append(_("The design has no subject."))
+    if campaign.sender is None and not (campaign.design and campaign.design.from_email):
+        errors.append(_("Choose who the campaign is from."))
+    if not campaign.list_ids and campaign.segment_id is None:
+        errors.append(_("Choose at least one list or a segment."))
+    elif audience_count(campaign=campaign) == 0:
+        errors.append(_("The audience is empty."))
+    return errors
+
+
+def campaign_schedule(*, campaign: Campaign, at: datetime) -> Campaign:
+    """Send at ``at`` (aware datetime). Fired by the beat task ``campaign_start_due``."""
+    if at <= clock.now():
+        raise ValidationError({"scheduled_at": _("Choose a time in the future.")})
+    errors = _readiness_errors(campaign)
+    if errors:
+        raise ValidationError(errors)
+    if not _transition(campaign, frm=EDITABLE, to=CampaignStatus.SCHEDULED, scheduled_at=at):
+        raise ValidationError(_("Only a draft or scheduled campaign can be scheduled."))
+    return campaign
+
+
+def campaign_unschedule(*, campaign: Campaign) -> Campaign:
+    _transition(
+        campaign, frm=[CampaignStatus.SCHEDULED], to=CampaignStatus.DRAFT, scheduled_at=None
+    )
+    return campaign
+
+
+def _freeze_content(campaign: Campaign) -> dict:
+    design = campaign.design
+    html, text = design.compiled_html, design.compiled_text
+    if not html:
+        from mailsoftly.designs.compiler import source_compile
+
+        compiled = source_compile(
+            source_kind=design.source_kind, source=design.source, preheader=design.preheader
+        )
+        html, text = compiled.html, compiled.text
+    sender = campaign.sender
+    return {
+        "content_subject": design.subject,
+        "content_html": html,
+        "content_text": text,
+        "from_name": sender.from_name if sender else design.from_name,
+        "from_email": sender.from_email if sender else design.from_email,
+        "reply_to": (sender.reply_to if sender else design.reply_to) or "",
+        "frozen_at": clock.now(),
+    }
+
+
+def _enqueue_send(campaign: Campaign) -> None:
+    from mailsoftly.campaigns.tasks import campaign_send_task
+
+    workspace_id, campaign_id = campaign.workspace_id, campaign.pk
+    transaction.on_commit(
+        lambda: campaign_send_task.delay(workspace_id=workspace_id, campaign_id=campaign_id),
+        using=campaign.workspace.database,
+    )
+
+
+def campaign_send(*, campaign: Campaign, scheduled_only: bool = False) -> Campaign:
+    """Start sending now: freeze the content and hand the campaign to the workers.
+
+    ``scheduled_only`` is the beat path: it starts only a campaign still scheduled.
+    """
+    errors = _readiness_errors(campaign)
+    frm = [CampaignStatus.SCHEDULED] if scheduled_only else list(EDITABLE)
+    with transaction.atomic(using=campaign.workspace.database):
+        if errors:
+            if scheduled_only:
+                _transition(
+                    campaign, frm=frm, to=CampaignStatus.FAILED, status_reason=" ".join(errors)
+                )
+                return campaign
+            raise ValidationError(errors)
+        started = _transition(
+            campaign,
+            frm=frm,
+            to=CampaignStatus.SENDING,
+            started_at=clock.now(),
+            status_reason="",
+            **_freeze_content(campaign),
+        )
+        if not started:
+            raise ValidationError(_("This campaign has already been started."))
+        _enqueue_send(campaign)
+    return campaign
+
+
+def campaign_pause(*, campaign: Campaign, reason: str = "") -> Campaign:
+    """Stop sending after the messages already handed to the SMTP pool."""
+    if not _transition(
+        campaign,
+        frm=[CampaignStatus.SENDING],
+        to=CampaignStatus.PAUSED,
+        status_reason=reason or _("Paused by a team member."),
+    ):
+        raise ValidationError(_("Only a sending campaign can be paused."))
+    return campaign
+
+
+def campaign_resume(*, campaign: Campaign) -> Campaign:
+    with transaction.atomic(using=campaign.workspace.database):
+        if not _transition(
+            campaign, frm=[CampaignStatus.PAUSED], to=CampaignStatus.SENDING, status_reason=""
+        ):
+            raise ValidationError(_("Only a paused campaign can be resumed."))
+        # Rows held back by a retry delay go out now that a person said so.
+        Delivery.objects.for_workspace(campaign.workspace).filter(
+            campaign=campaign, status=DeliveryStatus.QUEUED
+        ).update(not_before=None)
+        _enqueue_send(campaign)
+    return campaign
+
+
+def campaign_cancel(*, campaign: Campaign) -> Campaign:
+    """Cancel: nothing more goes out. Unsent rows are skipped so the counts add up."""
+    with transaction.atomic(using=campaign.workspace.database):
+        if not _transition(
+            campaign,
+            frm=[s for s in CampaignStatus.values if s not in FINISHED],
+            to=CampaignStatus.CANCELLED,
+            finished_at=clock.now(),
+        ):
+            raise ValidationError(_("This campaign has already finished."))
+        Delivery.objects.for_workspace(campaign.workspace).filter(
+            campaign=campaign, status=DeliveryStatus.QUEUED
+        ).update(status=DeliveryStatus.SKIPPED, reason="campaign cancelled")
+    from mailsoftly.campaigns.store import DeliveryStore
+
+    DeliveryStore(campaign=campaign).update_counts()
+    return campaign
+
+
+def campaign_trash(*, campaign: Campaign, by_user_id: int | None = None) -> None:
+    if campaign.status in (CampaignStatus.SENDING, CampaignStatus.PAUSED):
+        campaign_cancel(campaign=campaign)
+    Campaign.objects.for_workspace(campaign.workspace).filter(pk=campaign.pk).move_to_trash(
+        by_user_id=by_user_id
+    )
+
+
+def campaign_start_due(*, workspace_ids: list[int] | None = None) -> int:
+    """Start every scheduled campaign whose time has come, in every region (beat)."""
+    from mailsoftly.core.regions import REGION_DATABASES
+    from mailsoftly.teams.models import Workspace
+
+    started = 0
+    now = clock.now()
+    for region in REGION_DATABASES:
+        due = Campaign.objects.dangerously_all_workspaces(region).filter(
+            status=CampaignStatus.SCHEDULED, scheduled_at__lte=now
+        )
+        if workspace_ids is not None:
+            due = due.filter(workspace_id__in=workspace_ids)
+        for campaign in due.select_related(None):
+            campaign.workspace = Workspace.objects.get(pk=campaign.workspace_id)
+            try:
+                campaign_send(campaign=campaign, scheduled_only=True)
+                started += 1
+            except ValidationError:
+                continue  # another scheduler started it first
+    return started
+
+
+def delivery_unsubscribe(*, workspace, delivery_id: int) -> bool:
+    """RFC 8058 one-click: the delivery's contact hears nothing more from the workspace."""
+    from mailsoftly.contacts.models import Contact
+    from mailsoftly.contacts.services import contact_unsubscribe_all
+
+    delivery = Delivery.objects.for_workspace(workspace).filter(pk=delivery_id).first()
+    if delivery is None or delivery.contact_id is None:
+        return False
+    contact = Contact.objects.for_workspace(workspace).filter(pk=delivery.contact_id).first()
+    if contact is None:
+        return False
+    contact.workspace = workspace
+    contact_unsubscribe_all(contact=contact)
+    return True

@@ -1,0 +1,236 @@
+"""The engine's store for one campaign: claims, outcomes and counts, in database rows.
+
+Exactly-once, and where it stops
+--------------------------------
+A Delivery moves ``queued → sending → sent | bounced | failed`` (or back to ``queued``
+for a retry) only through conditional UPDATEs:
+
+* **Claim.** In one transaction, pick up to N rows that are ``queued`` and due, or
+  ``sending`` with an expired lease, and set them ``sending`` with a fresh random
+  ``claim_token`` and a lease. On PostgreSQL the pick is ``SELECT … FOR UPDATE SKIP
+  LOCKED``, so concurrent workers take disjoint rows without waiting; on SQLite the
+  transaction is ``BEGIN IMMEDIATE`` (settings), which serialises writers, so the pick
+  and the update are one atomic step. Either way two workers, or the same task run
+  twice, never hold the same row.
+* **Check again.** Just before sending, rows whose contact was trashed, unsubscribed,
+  bounced or suppressed since the audience was frozen become ``skipped`` (P27).
+* **Send** outside any transaction.
+* **Record.** ``UPDATE … WHERE id IN (…) AND claim_token = <ours> AND status='sending'``.
+  A worker whose lease expired and whose rows were reclaimed cannot overwrite the new
+  owner's outcome.
+
+A worker that dies (SIGKILL, power loss) leaves rows ``sending``; when the lease expires
+they are claimed again. For a row the SMTP server never accepted, that resend is the
+first delivery: exactly once. The one window that cannot be closed from our side is
+"the server answered 250 to DATA, then the worker died before the UPDATE committed": the
+recipient gets the message again (at-least-once for that row). The engine writes
+outcomes every ``checkpoint`` messages (25 by default) as well as at the end of each
+batch, so a crash re-sends at most the messages accepted since the last checkpoint,
+per worker; the resend carries the same Message-ID (derived from the delivery id), so
+receivers that de-duplicate by Message-ID show it once. Making the window smaller costs a
+database write per message.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+
+from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailsoftly.core import clock
+from mailsoftly.sending.engine import Recipient
+from mailsoftly.sending.messengers import Outcome, Result
+
+MAX_ATTEMPTS = 4
+RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=getattr(settings, "SENDING_LEASE_SECONDS", 300))
+
+
+class DeliveryStore:
+    """Implements :class:`mailsoftly.sending.engine.Store` for one campaign."""
+
+    def __init__(self, *, campaign: Campaign) -> None:
+        self.campaign = campaign
+        self.workspace = campaign.workspace
+        self.db = self.workspace.database
+        self.token = secrets.token_hex(16)
+        self._rows = Delivery.objects.for_workspace(self.workspace).filter(campaign=campaign)
+
+    # -- claiming -------------------------------------------------------------------------
+
+    def _claimable(self):
+        now = clock.now()
+        due = Q(status=DeliveryStatus.QUEUED) & (
+            Q(not_before__isnull=True) | Q(not_before__lte=now)
+        )
+        expired = Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+        return self._rows.filter(due | expired).order_by("id")
+
+    def claim(self, limit: int) -> list[int]:
+        """Take up to ``limit`` rows for this store's token. Returns their ids."""
+        with transaction.atomic(using=self.db):
+            candidates = self._claimable()
+            if transaction.get_connection(self.db).features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            ids = list(candidates.values_list("id", flat=True)[:limit])
+            if ids:
+                now = clock.now()
+                self._rows.filter(id__in=ids).update(
+                    status=DeliveryStatus.SENDING,
+                    claim_token=self.token,
+                    lease_expires_at=now + _lease(),
+                    attempts=F("attempts") + 1,
+                    updated_at=now,
+                )
+        return ids
+
+    def next_batch(self, limit: int) -> list[Recipient]:
+        from mailsoftly.campaigns import audience
+
+        while True:
+            ids = self.claim(limit)
+            if not ids:
+                return []
+            rows = list(
+                self._rows.filter(id__in=ids, claim_token=self.token).values(
+                    "id", "contact_id", "email", "attempts"
+                )
+            )
+            over = [row["id"] for row in rows if row["attempts"] > MAX_ATTEMPTS]
+            if over:
+                self._finish(over, DeliveryStatus.FAILED, reason="too many attempts")
+            rows = [row for row in rows if row["attempts"] <= MAX_ATTEMPTS]
+            contacts, skipped = audience.recheck(
+                workspace=self.workspace, contact_ids=[row["contact_id"] for row in rows]
+            )
+            by_reason: dict[str, list[int]] = defaultdict(list)
+            recipients = []
+            for row in rows:
+                reason = skipped.get(row["contact_id"])
+                if reason:
+                    by_reason[reason].append(row["id"])
+                    continue
+                contact = contacts[row["contact_id"]]
+                recipients.append(
+                    Recipient(key=row["id"], email=row["email"], name=contact["name"], data=contact)
+                )
+            for reason, delivery_ids in by_reason.items():
+                self._finish(delivery_ids, DeliveryStatus.SKIPPED, reason=reason)
+            if recipients:
+                return recipients
+            # The whole claim was skipped: claim again rather than end the run early.
+
+    # -- outcomes -------------------------------------------------------------------------
+
+    def _finish(self, ids: list[int], status: str, **fields) -> int:
+        return self._rows.filter(
+            id__in=ids, claim_token=self.token, status=DeliveryStatus.SENDING
+        ).update(status=status, lease_expires_at=None, updated_at=clock.now(), **fields)
+
+    def record(self, results: list[Result]) -> None:
+        now = clock.now()
+        groups: dict[tuple, list[int]] = defaultdict(list)
+        retries: list[Result] = []
+        for result in results:
+            if result.outcome == Outcome.RETRY:
+                retries.append(result)
+            else:
+                groups[(result.outcome, result.code, result.detail[:500])].append(result.key)
+        bounced_ids: list[int] = []
+        with transaction.atomic(using=self.db):
+            for (outcome, code, detail), ids in groups.items():
+                if outcome == Outcome.SENT:
+                    self._finish(ids, DeliveryStatus.SENT, sent_at=now, smtp_code=code)
+                elif outcome == Outcome.BOUNCED:
+                    self._finish(ids, DeliveryStatus.BOUNCED, smtp_code=code, reason=detail)
+                    bounced_ids.extend(ids)
+                else:
+                    self._finish(ids, DeliveryStatus.FAILED, smtp_code=code, reason=detail)
+            if retries:
+                self._retry(retries, now)
+        if bounced_ids:
+            from mailsoftly.campaigns import audience
+
+            audience.mark_hard_bounced(
+                workspace=self.workspace,
+                contact_ids=list(
+                    self._rows.filter(id__in=bounced_ids).values_list("contact_id", flat=True)
+                ),
+            )
+
+    def _retry(self, retries: list[Result], now) -> None:
+        attempts = dict(
+            self._rows.filter(id__in=[r.key for r in retries]).values_list("id", "attempts")
+        )
+        for result in retries:
+            tried = attempts.get(result.key, MAX_ATTEMPTS)
+            detail = f"{result.code or ''} {result.detail}".strip()[:500]
+            if tried >= MAX_ATTEMPTS:
+                self._finish(
+                    [result.key], DeliveryStatus.FAILED, reason=detail, smtp_code=result.code
+                )
+            else:
+                wait = RETRY_BACKOFF[min(tried, len(RETRY_BACKOFF)) - 1]
+                self._finish(
+                    [result.key],
+                    DeliveryStatus.QUEUED,
+                    reason=detail,
+                    smtp_code=result.code,
+                    not_before=now + wait,
+                    claim_token="",
+                )
+
+    # -- campaign state -------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        status = (
+            Campaign.objects.for_workspace(self.workspace)
+            .filter(pk=self.campaign.pk)
+            .values_list("status", flat=True)
+            .first()
+        )
+        return status == CampaignStatus.SENDING
+
+    def pause(self, reason: str) -> None:
+        Campaign.objects.for_workspace(self.workspace).filter(
+            pk=self.campaign.pk, status=CampaignStatus.SENDING
+        ).update(status=CampaignStatus.PAUSED, status_reason=reason, updated_at=clock.now())
+
+    def update_counts(self) -> None:
+        counts = dict(
+            self._rows.order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+            .values_list("status", "n")
+        )
+        total = sum(counts.values())
+        open_rows = counts.get(DeliveryStatus.QUEUED, 0) + counts.get(DeliveryStatus.SENDING, 0)
+        now = clock.now()
+        campaigns = Campaign.objects.for_workspace(self.workspace).filter(pk=self.campaign.pk)
+        with transaction.atomic(using=self.db):
+            campaigns.update(
+                total_count=total,
+                sent_count=counts.get(DeliveryStatus.SENT, 0),
+                failed_count=counts.get(DeliveryStatus.FAILED, 0),
+                bounced_count=counts.get(DeliveryStatus.BOUNCED, 0),
+                skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
+                updated_at=now,
+            )
+            if open_rows == 0:
+                campaigns.filter(status=CampaignStatus.SENDING, audience_complete=True).update(
+                    status=CampaignStatus.SENT, finished_at=now
+                )
+
+    def has_work(self) -> bool:
+        """Rows still to send now or later (queued or held under a lease)."""
+        return self._rows.filter(
+            status__in=(DeliveryStatus.QUEUED, DeliveryStatus.SENDING)
+        ).exists()

@@ -1,0 +1,103 @@
+"""Campaign tasks. They take ids, load what they need and are safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailsoftly.core import clock
+
+log = logging.getLogger(__name__)
+
+
+def _load(workspace_id: int, campaign_id: int) -> Campaign | None:
+    from mailsoftly.teams.models import Workspace
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return None
+    campaign = Campaign.objects.for_workspace(workspace).filter(pk=campaign_id).first()
+    if campaign is not None:
+        campaign.workspace = workspace
+    return campaign
+
+
+def campaign_run(*, campaign: Campaign):
+    """Freeze the audience (once) and send what is due, with this process's engine."""
+    from mailsoftly.campaigns import audience
+    from mailsoftly.campaigns.compose import Composer
+    from mailsoftly.campaigns.store import DeliveryStore
+    from mailsoftly.sending import engine
+    from mailsoftly.sending.routing import messenger_for
+
+    if campaign.status != CampaignStatus.SENDING:
+        return None
+    if not campaign.audience_complete:
+        audience.freeze(campaign=campaign)
+        Campaign.objects.for_workspace(campaign.workspace).filter(pk=campaign.pk).update(
+            audience_complete=True
+        )
+        campaign.audience_complete = True
+    store = DeliveryStore(campaign=campaign)
+    messenger = messenger_for(
+        workspace=campaign.workspace, server=campaign.smtp_server, campaign_id=campaign.pk
+    )
+    try:
+        report = engine.run(
+            store=store,
+            messenger=messenger,
+            compose=Composer(campaign=campaign),
+            limits=engine.Limits(batch_size=getattr(settings, "SENDING_BATCH_SIZE", 200)),
+        )
+    finally:
+        messenger.close()
+    log.info("campaign %s: %s", campaign.pk, report)
+    return report
+
+
+@shared_task(name="campaigns.campaign_send", acks_late=True)
+def campaign_send_task(*, workspace_id: int, campaign_id: int) -> int:
+    """Send a campaign's due deliveries. Any number may run at once; none sends twice."""
+    campaign = _load(workspace_id, campaign_id)
+    if campaign is None:
+        return 0
+    report = campaign_run(campaign=campaign)
+    return report.sent if report else 0
+
+
+@shared_task(name="campaigns.campaign_sweep")
+def campaign_sweep_task() -> int:
+    """Beat, every few seconds: start due scheduled campaigns, and pick up sending ones
+    with due retries or expired leases (a worker died)."""
+    from django.db.models import Q
+
+    from mailsoftly.campaigns.services import campaign_start_due
+    from mailsoftly.core.regions import REGION_DATABASES
+
+    campaign_start_due()
+    now = clock.now()
+    enqueued = 0
+    for region in REGION_DATABASES:
+        due = (
+            Delivery.objects.dangerously_all_workspaces(region)
+            .filter(campaign__status=CampaignStatus.SENDING)
+            .filter(
+                Q(status=DeliveryStatus.QUEUED, not_before__isnull=True)
+                | Q(status=DeliveryStatus.QUEUED, not_before__lte=now)
+                | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+            )
+            .values_list("workspace_id", "campaign_id")
+            .distinct()
+        )
+        unfrozen = (
+            Campaign.objects.dangerously_all_workspaces(region)
+            .filter(status=CampaignStatus.SENDING, audience_complete=False)
+            .values_list("workspace_id", "id")
+        )
+        for workspace_id, campaign_id in {*due, *unfrozen}:
+            campaign_send_task.delay(workspace_id=workspace_id, campaign_id=campaign_id)
+            enqueued += 1
+    return enqueued
