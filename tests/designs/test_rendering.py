@@ -206,3 +206,44 @@ def test_design_render_uses_the_saved_design(workspace):
     )
     assert email.subject == "For Ada"
     assert email.text.startswith("Dear L")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ contact.__class__ }}",
+        "{{ contact._data }}",
+        "{{ contact.field.__globals__ }}",
+        "{{ unsubscribe_url.__class__.__init__.__globals__ }}",
+    ],
+)
+def test_the_sandbox_holds_even_for_templates_that_skipped_validation(template):
+    # Defence in depth: the checker refuses these on save; the renderer still leaks nothing.
+    compiled = CompiledDesign(subject="s", html=template, text=template)
+    try:
+        email = compiled.render({"contact": {"first_name": "Ada"}, "unsubscribe_url": "u"})
+    except Exception as error:  # a refusal is fine, as long as it is ours
+        from mailsoftly.designs.rendering import RenderError
+
+        assert isinstance(error, RenderError)
+    else:
+        for leaked in ("class", "function", "module", "dict", "Ada", "{"):
+            assert leaked not in email.html
+            assert leaked not in email.text
+
+
+def test_dict_methods_of_the_contact_are_not_reachable():
+    compiled = _compiled("text", "{{ contact.items }}|{{ contact.keys }}|{{ contact.email }}")
+    text = compiled.render({"contact": {"email": "a@example.com"}}).text
+    assert text.startswith("||a@example.com")
+
+
+def test_rendered_output_has_a_size_limit(monkeypatch):
+    from mailsoftly.designs import rendering
+    from mailsoftly.designs.rendering import RenderError
+
+    monkeypatch.setattr(rendering, "MAX_OUTPUT_CHARS", 1000)
+    compiled = _compiled("text", "{{ contact.bio }}")
+    with pytest.raises(RenderError):
+        compiled.render({"contact": {"bio": "x" * 5000}})

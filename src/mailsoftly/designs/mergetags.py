@@ -272,8 +272,43 @@ def _finalize(value):
     return "" if value is None else value
 
 
+class ContactFields:
+    """Contact fields as attributes, without exposing a dict's methods (``items`` …)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data):
+        self._data = data
+
+    def field(self, name: str):
+        if name.startswith("_"):
+            return None
+        value = self._data.get(name)
+        if value is None or isinstance(value, str | int | float | bool):
+            return value
+        return str(value)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.field(name)
+
+
+class _MergeTagEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, with a direct path for ``contact.<field>`` (the hot path when sending).
+
+    A contact field read is a dictionary lookup that returns plain values, so it skips the
+    sandbox's generic attribute checks; everything else still goes through them.
+    """
+
+    def getattr(self, obj, attribute):
+        if type(obj) is ContactFields:
+            return obj.field(attribute)
+        return super().getattr(obj, attribute)
+
+
 def _environment(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _MergeTagEnvironment(
         autoescape=autoescape, undefined=_Blank, finalize=_finalize, auto_reload=False
     )
     env.filters = dict(FILTERS)

@@ -30,6 +30,7 @@ from jinja2.exceptions import SecurityError, TemplateError
 from mailsoftly.designs.mergetags import (
     MAX_OUTPUT_CHARS,
     URL_TAGS,
+    ContactFields,
     RenderError,
     html_environment,
     text_environment,
@@ -53,28 +54,11 @@ class RenderedEmail:
     text: str
 
 
-class _Fields:
-    """Contact fields as attributes, without exposing a dict's methods (``items`` …)."""
-
-    __slots__ = ("_data",)
-
-    def __init__(self, data: Mapping[str, Any]):
-        self._data = data
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        value = self._data.get(name)
-        if value is None or isinstance(value, str | int | float | bool):
-            return value
-        return str(value)
-
-
 def _context(contact_context: Mapping[str, Any]) -> dict[str, Any]:
     contact = contact_context.get("contact") or {}
     if not isinstance(contact, Mapping):
         contact = {}
-    context: dict[str, Any] = {"contact": _Fields(contact)}
+    context: dict[str, Any] = {"contact": ContactFields(contact)}
     for name in URL_TAGS:
         value = contact_context.get(name)
         context[name] = str(value) if value else ""
