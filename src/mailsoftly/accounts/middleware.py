@@ -53,7 +53,11 @@ class UserPreferencesMiddleware:
         else:
             timezone.deactivate()
         response = self.get_response(request)
-        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+        if (
+            language
+            and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+            and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language
+        ):
             set_language_cookie(response, language)
         timezone.deactivate()
         return response

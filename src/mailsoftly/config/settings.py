@@ -171,6 +171,8 @@ if ENV.facebook_client_id and ENV.facebook_secret:
         "FIELDS": ["id", "email", "name", "first_name", "last_name"],
     }
 PRIVACY_POLICY_VERSION = "2026-11-25"
+# Flash messages ride in the session, so they need no cookie of their own (P33).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Sessions and cookies --------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
