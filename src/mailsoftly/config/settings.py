@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.facebook",
     "mailsoftly.core",
     "mailsoftly.teams",
+    "mailsoftly.billing",
     "mailsoftly.audit",
     "mailsoftly.web",
     "mailsoftly.lifecycle",
@@ -299,6 +300,21 @@ SENDING_LEASE_SECONDS = 300
 CELERY_BEAT_SCHEDULE["campaigns.campaign_sweep"] = {
     "task": "campaigns.campaign_sweep",
     "schedule": 15.0,
+}
+
+# --- Billing (mailsoftly.billing) ----------------------------------------------------
+# The gateway and its secrets come from the environment only (BILLING_GATEWAY,
+# STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). Tests point the Stripe SDK at a local fake.
+BILLING_GATEWAY = ENV.billing_gateway
+BILLING_STRIPE_SECRET_KEY = ENV.stripe_secret_key
+BILLING_STRIPE_WEBHOOK_SECRET = ENV.stripe_webhook_secret
+BILLING_STRIPE_API_BASE = None
+BILLING_STRIPE_JS_ORIGIN = "https://js.stripe.com"
+BILLING_WEBHOOK_TOLERANCE = 300
+BILLING_GRACE_DAYS = 7
+CELERY_BEAT_SCHEDULE["billing-grace-expiry"] = {
+    "task": "billing.grace_expire",
+    "schedule": 3600,
 }
 
 # --- Cache -----------------------------------------------------------------------------
