@@ -161,9 +161,14 @@ def blocks_to_mjml(source: str, *, protect: Callable[[str, str], str]) -> str:
             href = _url(block, "href", path, protect, required=False)
             width = _int(block, "width", path, 600, 16, 600)
             link = f' href="{_attr(href)}"' if href else ""
+            # Full width unless the author asked for less; always fluid on phones.
+            size = f' width="{width}px"' if width < 600 else ""
+            image_align = (
+                block.get("align") if block.get("align") in ("left", "right") else "center"
+            )
             return (
-                f'<mj-image src="{_attr(src)}" alt="{alt}" width="{width}px" align="{align}"'
-                f'{link} padding="8px 24px" />'
+                f'<mj-image src="{_attr(src)}" alt="{alt}"{size} align="{image_align}"'
+                f'{link} fluid-on-mobile="true" padding="8px 24px" />'
             )
         if kind == "button":
             label = escape(protect(_text(block, "text", path, required=True, limit=200), path))
