@@ -11,6 +11,7 @@ from allauth.core.internal import ratelimit
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.utils.translation import ngettext
 
 from mailsoftly.accounts.models import User, identity_key
@@ -18,7 +19,7 @@ from mailsoftly.accounts.models import User, identity_key
 # The profile fields a provider may hand us, by provider. Anything else in the
 # response (birthday, gender, friends...) is dropped before it is stored.
 SOCIAL_PROFILE_FIELDS = {
-    "google": {"sub", "id", "email", "email_verified", "name", "given_name", "family_name"},
+    "google": {"sub", "id", "email", "email_verified", "verified_email", "name"},
     "facebook": {"id", "email", "name", "first_name", "last_name"},
 }
 
@@ -79,6 +80,16 @@ class AccountAdapter(DefaultAccountAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
         return True
+
+    def get_app(self, request, provider, client_id=None):
+        # A provider without credentials in the environment is off: its URLs answer
+        # 404 instead of failing on a missing app.
+        from allauth.socialaccount.models import SocialApp
+
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("This sign-in provider is not configured.") from None
 
     def pre_social_login(self, request, sociallogin):
         keep = SOCIAL_PROFILE_FIELDS.get(sociallogin.account.provider, {"id"})
