@@ -13,6 +13,7 @@ def _design(workspace, user):
 for _name, _methods in [
     ("designs:edit", ("get", "post")),
     ("designs:preview", ("get",)),
+    ("designs:links", ("get",)),
     ("designs:duplicate", ("post",)),
     ("designs:rename", ("post",)),
     ("designs:trash", ("post",)),
@@ -39,6 +40,7 @@ def _template(workspace, user):
 ROUTES_FOR_TESTS = [
     "designs:edit",
     "designs:preview",
+    "designs:links",
     "designs:duplicate",
     "designs:rename",
     "designs:trash",

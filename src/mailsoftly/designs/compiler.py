@@ -159,6 +159,33 @@ def subject_check(subject: str) -> None:
         raise CompileError(str(exc), field="subject") from None
 
 
+def _document(kind: SourceKind, source: str, placeholders: _Placeholders) -> str:
+    """Step 2: the source as one HTML document, merge tags still as placeholders."""
+    if kind == SourceKind.BLOCKS:
+        try:
+            return _mjml_to_html(blocks_to_mjml(source, protect=placeholders.protect))
+        except BlockError as exc:
+            raise CompileError(str(exc)) from None
+    protected = placeholders.protect(source)
+    if kind == SourceKind.MJML:
+        return _mjml_to_html(protected)
+    if kind == SourceKind.MARKDOWN:
+        return _layout(markdown.markdown(protected, extensions=["extra", "sane_lists"]))
+    if kind == SourceKind.TEXT:
+        return _layout(_text_to_html(protected))
+    if re.search(r"<body\b", protected, re.IGNORECASE):
+        return protected
+    return _layout(protected)
+
+
+def source_document(*, source_kind: str, source: str) -> str:
+    """The unsanitised HTML document of a source, merge tags restored (for the link checker)."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise CompileError(_("The content is too long."))
+    placeholders = _Placeholders()
+    return placeholders.restore(_document(SourceKind(source_kind), source, placeholders))
+
+
 def source_compile(*, source_kind: str, source: str, preheader: str = "") -> CompiledSource:
     """Compile one design body. Raises :class:`CompileError` with a clear message."""
     if len(source) > MAX_SOURCE_CHARS:
@@ -173,23 +200,7 @@ def source_compile(*, source_kind: str, source: str, preheader: str = "") -> Com
     except CompileError as exc:
         raise CompileError(exc.message, field="preheader") from None
     kind = SourceKind(source_kind)
-    if kind == SourceKind.BLOCKS:
-        try:
-            document = _mjml_to_html(blocks_to_mjml(source, protect=placeholders.protect))
-        except BlockError as exc:
-            raise CompileError(str(exc)) from None
-    else:
-        protected = placeholders.protect(source)
-        if kind == SourceKind.MJML:
-            document = _mjml_to_html(protected)
-        elif kind == SourceKind.MARKDOWN:
-            document = _layout(markdown.markdown(protected, extensions=["extra", "sane_lists"]))
-        elif kind == SourceKind.TEXT:
-            document = _layout(_text_to_html(protected))
-        elif re.search(r"<body\b", protected, re.IGNORECASE):
-            document = protected
-        else:
-            document = _layout(protected)
+    document = _document(kind, source, placeholders)
     structural = {token for token, tag in placeholders.tags.items() if tag.startswith("{%")}
     css, body = sanitise.inline_and_clean(document)
     if structural - placeholders.tokens_in(body):

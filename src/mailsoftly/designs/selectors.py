@@ -53,3 +53,19 @@ def design_get_published(*, slug: str) -> Design | None:
         if design is not None:
             return design
     return None
+
+
+def preview_contact_context(*, workspace, query: str) -> dict | None:
+    """Merge data of the first of this workspace's contacts matching ``query``, for preview.
+
+    Shaped like the sending engine's recipient data: custom fields, then the built-ins.
+    """
+    from mailsoftly.contacts.selectors import contact_list
+
+    contact = contact_list(workspace=workspace, search=query[:200]).first()
+    if contact is None:
+        return None
+    data = {**(contact.fields or {})}
+    data.update(email=contact.email, first_name=contact.first_name, last_name=contact.last_name)
+    data["name"] = f"{contact.first_name} {contact.last_name}".strip()
+    return data

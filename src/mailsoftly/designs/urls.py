@@ -10,6 +10,7 @@ urlpatterns = [
     path("designs/preview/", views.design_preview_draft, name="preview_draft"),
     path("designs/<int:pk>/", views.design_edit, name="edit"),
     path("designs/<int:pk>/preview/", views.design_preview, name="preview"),
+    path("designs/<int:pk>/links/", views.design_links, name="links"),
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="duplicate"),
     path("designs/<int:pk>/rename/", views.design_rename, name="rename"),
     path("designs/<int:pk>/trash/", views.design_trash, name="trash"),

@@ -21,6 +21,7 @@ from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.defaults import blank_source
 from mailsoftly.designs.forms import DesignForm, TemplateSaveForm
+from mailsoftly.designs.links import design_links as design_links_check
 from mailsoftly.designs.models import Design, SourceKind
 from mailsoftly.designs.rendering import (
     CompiledDesign,
@@ -149,11 +150,35 @@ def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @xframe_options_sameorigin
 def design_preview(request: HttpRequest, pk: int) -> HttpResponse:
     design = selectors.access_design(workspace=request.workspace, id=pk)
+    context = sample_context()
+    query = request.GET.get("contact", "").strip()
+    if query:
+        contact = selectors.preview_contact_context(workspace=request.workspace, query=query)
+        if contact is None:
+            return _sandboxed(
+                render_to_string(
+                    "designs/preview_error.html",
+                    {"errors": [_("No contact in this workspace matches “%s”.") % query[:100]]},
+                )
+            )
+        context["contact"] = contact
     try:
-        email = design_render(design=design, contact_context=sample_context())
+        email = design_render(design=design, contact_context=context)
     except (RenderError, CompileError) as exc:
         return _sandboxed(render_to_string("designs/preview_error.html", {"errors": [str(exc)]}))
     return _sandboxed(email.html)
+
+
+@workspace_required
+@require_GET
+def design_links(request: HttpRequest, pk: int) -> HttpResponse:
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    links = design_links_check(source_kind=design.source_kind, source=design.source)
+    return render(
+        request,
+        "designs/design_links.html",
+        {"design": design, "links": links, "problems": sum(not link.ok for link in links)},
+    )
 
 
 @permission_required(Perm.CREATE_CONTENT)
