@@ -246,6 +246,14 @@ class RegionRouter:
 
     def _regional_db(self, model, hints) -> str:
         instance = hints.get("instance")
+        if instance is not None and not is_regional(type(instance)):
+            # A directory row as the hint: Django asks this way when a workspace is assigned
+            # to a new regional row (``Model(workspace=ws)``). A workspace names its region;
+            # any other directory row (a user) says nothing about regions.
+            region = getattr(instance, "region", None)
+            if region in REGION_DATABASES:
+                return database_for(region)
+            instance = None
         if instance is not None and instance._state.db:
             return instance._state.db
         if instance is not None and getattr(instance, "workspace_id", None) is not None:

@@ -184,12 +184,14 @@ def _audit_rows(action, model, rows: list, *, actor, request, obj) -> None:
     if not rows:
         return
     if isinstance(obj, models.Model):
+        # Type and id only, never str(obj): the audit log lives in the directory database,
+        # and an EU contact's address must not be copied there (policy P40).
         audit.record(
             action=action,
             actor=actor,
             request=request,
             workspace=audit.workspace_by_id(obj.workspace_id),
-            target=obj,
+            target=(registry.model_key(model), obj.pk),
         )
         return
     by_workspace: dict[int, list] = {}
