@@ -109,3 +109,9 @@ def test_enabling_totp_ends_other_sessions(member):
     assert member.authenticator_set.filter(type="totp").exists()
     assert this.get(reverse("accounts:my_account")).status_code == 200
     assert other.get(reverse("accounts:my_account")).status_code == 302
+
+
+def test_very_long_login_gets_a_clear_message(client, member):
+    response = _login(client, "c" * 10_000)
+    assert response.status_code == 200
+    assert "too long" in response.content.decode()

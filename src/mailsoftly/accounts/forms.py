@@ -153,8 +153,13 @@ class SocialSignupForm(ConsentFieldsMixin, social_forms.SignupForm):
 class LoginForm(account_forms.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["login"].max_length = EMAIL_MAX
-        self.fields["login"].validators.append(reject_line_breaks)
+        self.fields["login"].label = _("Username or email")
+        self.fields["login"].validators += [
+            reject_line_breaks,
+            MaxLengthValidator(
+                EMAIL_MAX, message=_("This is too long: at most %(limit_value)d characters.")
+            ),
+        ]
         if "remember" in self.fields:
             self.fields["remember"].label = _("Keep me signed in for two weeks")
             self.fields["remember"].initial = False
