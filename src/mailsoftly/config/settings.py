@@ -265,6 +265,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # whose deletion grace period is over. Both fan out and re-enqueue in batches.
     "lifecycle-purge-trash": {"task": "lifecycle.purge_trash", "schedule": 24 * 3600},
     "lifecycle-purge-accounts": {"task": "lifecycle.purge_accounts", "schedule": 24 * 3600},
+    "lifecycle-purge-workspaces": {"task": "lifecycle.purge_workspaces", "schedule": 24 * 3600},
 }
 # Teams and audit: removed memberships purge 30 days after removal (P30); audit rows
 # past their retention.

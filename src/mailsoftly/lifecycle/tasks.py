@@ -40,3 +40,12 @@ def purge_accounts_task(limit: int = 50) -> int:
     if purged >= limit:
         purge_accounts_task.delay(limit=limit)
     return purged
+
+
+@shared_task(name="lifecycle.purge_workspaces")
+def purge_workspaces_task(limit: int = 20) -> int:
+    """Purge workspaces trashed more than 30 days ago; re-enqueues while more are due."""
+    purged = services.workspace_purge_due(limit=limit)
+    if purged >= limit:
+        purge_workspaces_task.delay(limit=limit)
+    return purged

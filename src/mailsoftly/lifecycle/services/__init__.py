@@ -24,6 +24,11 @@ from mailsoftly.lifecycle.services.trash import (
     trash_purge_due,
     trash_restore,
 )
+from mailsoftly.lifecycle.services.workspaces import (
+    workspace_purge_due,
+    workspace_restore,
+    workspace_trash,
+)
 
 __all__ = [
     "PURGE_BATCH",
@@ -44,4 +49,7 @@ __all__ = [
     "trash_purge_due",
     "trash_restore",
     "workspace_content_purge",
+    "workspace_purge_due",
+    "workspace_restore",
+    "workspace_trash",
 ]

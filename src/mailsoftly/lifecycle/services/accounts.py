@@ -24,7 +24,7 @@ from mailsoftly.core import clock
 from mailsoftly.core.mail import platform_mail_enqueue
 from mailsoftly.core.trash import RETENTION
 from mailsoftly.lifecycle import audit, hooks, registry, selectors
-from mailsoftly.lifecycle.models import AccountDeletion
+from mailsoftly.lifecycle.models import AccountDeletion, HoldScope, LegalHold
 from mailsoftly.lifecycle.services.trash import CHUNK, _delete_files, _file_names
 
 logger = logging.getLogger(__name__)
@@ -240,5 +240,11 @@ def account_deletion_purge_due(*, limit: int = 50) -> int:
         purged_at__isnull=True,
         user__isnull=False,
         purge_after__lte=clock.now(),
+    )
+    # Held accounts wait; leaving them out keeps them from filling every batch.
+    due = due.exclude(
+        user_id__in=LegalHold.objects.active()
+        .filter(scope=HoldScope.ACCOUNT, user_id__isnull=False)
+        .values("user_id")
     ).order_by("purge_after")[:limit]
     return sum(1 for deletion in list(due) if account_purge(deletion=deletion))

@@ -258,6 +258,12 @@ def _purgeable(model, database: str, cutoff: datetime, held) -> QuerySet:
         parent_held = held_objects.get(registry.model_key(relation.model))
         if parent_held:
             rows = rows.exclude(**{f"{relation.field}__in": list(parent_held)})
+    # A held child must not be deleted by its parent's cascade: keep that parent too.
+    for relation in registry.children_of(model):
+        child_held = held_objects.get(registry.model_key(relation.model))
+        if child_held:
+            held_children = relation.model.all_rows.using(database).filter(pk__in=list(child_held))
+            rows = rows.exclude(pk__in=held_children.values(relation.field))
     return rows
 
 
