@@ -7,6 +7,8 @@ import email.policy
 
 import dkim as dkimpy
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailsoftly.sending import dkim
 from mailsoftly.sending.mime import Skeleton
@@ -119,3 +121,22 @@ def test_dns_record_shows_algorithm_and_public_key():
     value = dkim.dns_txt_value(algorithm=pair.algorithm, public_b64=pair.public_b64)
     assert value.startswith("v=DKIM1; k=ed25519; p=")
     assert "PRIVATE" not in value
+
+
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(["a", "b", " ", "\t", "=", "."]), max_size=30),
+        max_size=12,
+    )
+)
+def test_relaxed_body_canonicalisation_matches_dkimpy(lines):
+    from dkim.canonicalization import Relaxed
+
+    body = "\r\n".join(lines).encode() + b"\r\n"
+    assert dkim.body_relaxed(body) == Relaxed.canonicalize_body(body)
+
+
+def test_whitespace_heavy_bodies_still_verify():
+    pair = dkim.key_generate(dkim.RSA)
+    envelope = _build(pair, text="a  b\t\tc   \n\n\n", html="<pre>\tx    y  </pre>\n\n")
+    assert dkimpy.verify(envelope.data, dnsfunc=_dns_for("news.example.com", "s1", pair))
