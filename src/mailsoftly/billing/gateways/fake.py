@@ -40,7 +40,7 @@ PERIOD = {"month": timedelta(days=30), "year": timedelta(days=365)}
 
 
 def webhook_secret() -> str:
-    return salted_hmac("mailsoftly.billing.fake-webhook", "secret").hexdigest()
+    return salted_hmac("mailsoftly.billing.fake-webhook", "secret", algorithm="sha256").hexdigest()
 
 
 def sign(payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
