@@ -21,3 +21,22 @@ def _legal_hold(workspace, user):
         actor=user, scope="workspace", reason="Court order", reference="CASE-1", workspace=workspace
     )
     return {"pk": hold.pk}
+
+
+def _finished_export(workspace, user):
+    from mailsoftly.lifecycle.services import export_request
+
+    return export_request(workspace=workspace, actor=user, format="json")
+
+
+@route("lifecycle:export_status")
+def _export_status(workspace, user):
+    return {"pk": _finished_export(workspace, user).pk}
+
+
+@route("lifecycle:export_download")
+def _export_download(workspace, user):
+    from mailsoftly.lifecycle.services import export_link_token
+
+    job = _finished_export(workspace, user)
+    return {"pk": job.pk, "token": export_link_token(job=job)}

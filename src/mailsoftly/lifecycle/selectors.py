@@ -132,3 +132,9 @@ def account_deletion_pending(*, user) -> AccountDeletion | None:
     return AccountDeletion.objects.filter(
         user=user, restored_at__isnull=True, purged_at__isnull=True
     ).first()
+
+
+def export_list(*, workspace, limit: int = 50) -> list:
+    from mailsoftly.lifecycle.models import ExportJob
+
+    return list(ExportJob.objects.for_workspace(workspace).order_by("-created_at", "-pk")[:limit])

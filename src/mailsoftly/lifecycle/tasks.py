@@ -49,3 +49,10 @@ def purge_workspaces_task(limit: int = 20) -> int:
     if purged >= limit:
         purge_workspaces_task.delay(limit=limit)
     return purged
+
+
+@shared_task(name="lifecycle.export_run")
+def export_run_task(export_id: int, region: str) -> str | None:
+    """Build one export file; a second run of a finished export does nothing."""
+    job = services.export_run(export_id=export_id, region=region)
+    return job.status if job is not None else None

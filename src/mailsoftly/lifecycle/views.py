@@ -8,14 +8,15 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mailsoftly.core.tenancy import access_object
 from mailsoftly.lifecycle import selectors, services
 from mailsoftly.lifecycle.forms import AccountDeleteForm
-from mailsoftly.lifecycle.models import LegalHold
+from mailsoftly.lifecycle.models import ExportFormat, ExportJob, LegalHold
 
 
 def _workspace_or_404(request: HttpRequest):
@@ -104,3 +105,64 @@ def legal_hold_export_view(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="legal-hold-{hold.pk}.json"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Exports ---------------------------------------------------------------------------
+
+
+@login_required
+def export_list(request: HttpRequest) -> HttpResponse:
+    workspace = _workspace_or_404(request)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.export_request(
+                workspace=workspace,
+                actor=request.user,
+                format=request.POST.get("format", ""),
+                request=request,
+            )
+        except services.ExportError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("Your export has started. It appears below when ready."))
+            return redirect("lifecycle:exports")
+    return render(
+        request,
+        "lifecycle/exports.html",
+        {
+            "exports": _export_rows(workspace),
+            "formats": ExportFormat.choices,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+def _export_rows(workspace) -> list[dict]:
+    return [
+        {"job": job, "token": services.export_link_token(job=job)}
+        for job in selectors.export_list(workspace=workspace)
+    ]
+
+
+@login_required
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    workspace = _workspace_or_404(request)
+    job = access_object(ExportJob, workspace=workspace, id=pk)
+    return render(
+        request,
+        "lifecycle/_export_row.html",
+        {"row": {"job": job, "token": services.export_link_token(job=job)}},
+    )
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    workspace = _workspace_or_404(request)
+    job = access_object(ExportJob, workspace=workspace, id=pk)
+    if not services.export_link_check(job=job, token=token) or not job.file:
+        raise Http404(_("This download link is invalid or has expired."))
+    services.export_download_record(job=job, actor=request.user, request=request)
+    filename = job.file.name.rsplit("/", 1)[-1]
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)

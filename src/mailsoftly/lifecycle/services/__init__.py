@@ -9,6 +9,14 @@ from mailsoftly.lifecycle.services.accounts import (
     sessions_end,
     workspace_content_purge,
 )
+from mailsoftly.lifecycle.services.exports import (
+    ExportError,
+    export_download_record,
+    export_link_check,
+    export_link_token,
+    export_request,
+    export_run,
+)
 from mailsoftly.lifecycle.services.holds import (
     LegalHoldError,
     legal_hold_check,
@@ -33,6 +41,7 @@ from mailsoftly.lifecycle.services.workspaces import (
 __all__ = [
     "PURGE_BATCH",
     "AccountDeletionError",
+    "ExportError",
     "LegalHoldError",
     "PurgeResult",
     "TrashError",
@@ -40,6 +49,11 @@ __all__ = [
     "account_deletion_request",
     "account_deletion_restore",
     "account_purge",
+    "export_download_record",
+    "export_link_check",
+    "export_link_token",
+    "export_request",
+    "export_run",
     "legal_hold_check",
     "legal_hold_export",
     "legal_hold_place",
