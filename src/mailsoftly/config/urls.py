@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", include("mailsoftly.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("audit/", include("mailsoftly.audit.urls")),
+    path("contacts/", include("mailsoftly.contacts.urls")),
     path("billing/", include("mailsoftly.billing.urls")),
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("team/", include("mailsoftly.teams.urls")),

@@ -18,3 +18,24 @@ def contact_import_run_task(*, workspace_id: int, import_id: int) -> None:
     job = ContactImport.objects.for_workspace(workspace).filter(pk=import_id).first()
     if job is not None:
         contact_import_run(contact_import=job)
+
+
+@shared_task(
+    name="contacts.subscription_confirmation_send",
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def subscription_confirmation_send_task(
+    *, workspace_id: int, subscription_id: int, link: str
+) -> int:
+    """Send one double opt-in confirmation (the workspace's own mail, see subscriptions)."""
+    from mailsoftly.contacts.subscriptions import subscription_confirmation_send
+    from mailsoftly.teams.models import Workspace
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    return subscription_confirmation_send(
+        workspace=workspace, subscription_id=subscription_id, link=link
+    )

@@ -1,0 +1,227 @@
+"""Contact import through the real import path, on SQLite and PostgreSQL.
+
+Generates a CSV (email, first and last name, 3 custom fields, tags), then for each database
+runs a fresh worker process that migrates an empty database, uploads the file through
+``contact_import_upload`` and runs the import task (``contact_import_run``: streaming reader,
+email-validator, in-file dedupe, batched writes with consent records and tags). It prints
+rows/s and the worker's peak RSS. On PostgreSQL it also loads the same file with plain COPY
+into a bare table in the same run and reports import rate / COPY rate, and it times a
+segment count over all imported contacts (median of 5).
+
+Run: .venv/bin/python benchmarks/contacts_import.py [--rows N] [--db sqlite,pg]
+PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432); databases
+``mailsoftly_bench_contacts`` and ``..._eu`` are (re)created. Last line: one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "mailsoftly_bench_contacts"
+CITIES = ["Berlin", "Paris", "Lisbon", "Austin", "Osaka", "Lagos", "Lima", "Oslo"]
+TAGS = ["vip", "beta", "newsletter", "customer", ""]
+
+
+def generate(path: Path, rows: int) -> None:
+    rng = random.Random(7)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["Email Address", "First Name", "Last Name", "City", "Age", "Joined", "TAGS"]
+        )
+        for i in range(rows):
+            writer.writerow(
+                [
+                    f"person.{i}@example{i % 97}.org",
+                    f"First{i % 1000}",
+                    f"Last{i % 5000}",
+                    CITIES[i % len(CITIES)],
+                    str(18 + i % 70),
+                    f"20{10 + i % 15}-0{1 + i % 9}-1{i % 9}",
+                    rng.choice(TAGS),
+                ]
+            )
+
+
+def _pg_recreate() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        for name in (PG_DB, f"{PG_DB}_eu"):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def worker(backend: str, csv_path: Path, rows: int) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsoftly.config.settings")
+    django.setup()
+    from django.core.files import File
+    from django.core.management import call_command
+    from django.db import connections
+
+    from mailsoftly.accounts.models import User
+    from mailsoftly.config.celery import app
+    from mailsoftly.contacts import imports, selectors, services
+    from mailsoftly.contacts.models import Contact, ImportStatus
+    from mailsoftly.teams.services import workspace_create
+
+    app.conf.task_always_eager = True
+    for alias in ("default", "eu"):
+        call_command("migrate", database=alias, verbosity=0)
+    owner = User.objects.create_user(username="bench", email="bench@example.com")
+    workspace = workspace_create(owner=owner, name="Bench")
+    services.custom_field_create(workspace=workspace, key="city", label="City", field_type="text")
+    services.custom_field_create(workspace=workspace, key="age", label="Age", field_type="number")
+    services.custom_field_create(
+        workspace=workspace, key="joined", label="Joined", field_type="date"
+    )
+    contact_list = services.contact_list_create(workspace=workspace, name="Everyone")
+    with csv_path.open("rb") as handle:
+        job = imports.contact_import_upload(
+            workspace=workspace, uploaded_file=File(handle, name=csv_path.name)
+        )
+    mapping = {
+        "0": "email",
+        "1": "first_name",
+        "2": "last_name",
+        "3": "field:city",
+        "4": "field:age",
+        "5": "field:joined",
+        "6": "tags",
+    }
+    started = time.perf_counter()
+    imports.contact_import_start(
+        contact_import=job,
+        mapping=mapping,
+        mode="add",
+        contact_list=contact_list,
+        consent_text="Benchmark consent",
+    )
+    elapsed = time.perf_counter() - started
+    job.refresh_from_db()
+    if job.status != ImportStatus.DONE or job.created_count != rows:
+        raise SystemExit(
+            f"{backend}: import ended {job.status} with {job.created_count} rows: {job.file_error}"
+        )
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result = {
+        "backend": backend,
+        "rows_per_s": rows / elapsed,
+        "seconds": elapsed,
+        "peak_rss_mb": peak_rss_mb,
+    }
+    rules = {
+        "match": "all",
+        "conditions": [
+            {"field": "field:city", "op": "eq", "value": "Berlin"},
+            {"field": "field:age", "op": "gte", "value": 40},
+            {"field": "list", "op": "in", "value": contact_list.pk},
+        ],
+    }
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        count = selectors.segment_count(workspace=workspace, rules=rules)
+        timings.append(time.perf_counter() - started)
+    result["segment_count_ms"] = statistics.median(timings) * 1000
+    result["segment_matches"] = count
+    result["contacts"] = Contact.objects.for_workspace(workspace).count()
+    if backend == "pg":
+        with connections["default"].cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_copy")
+            cursor.execute(
+                "CREATE TABLE bench_copy (email text, first_name text, last_name text,"
+                " city text, age text, joined text, tags text)"
+            )
+            raw = cursor.cursor
+            started = time.perf_counter()
+            with (
+                raw.copy("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy,
+                csv_path.open("rb") as handle,
+            ):
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            result["copy_rows_per_s"] = rows / (time.perf_counter() - started)
+            cursor.execute("DROP TABLE bench_copy")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--db", default="sqlite,pg")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--csv", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, Path(args.csv), args.rows)), flush=True)
+        return
+    figures: dict[str, float | int] = {"rows": args.rows}
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "contacts.csv"
+        generate(csv_path, args.rows)
+        print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB)", flush=True)
+        for backend in args.db.split(","):
+            env = dict(os.environ, MAILSOFTLY_VAR_DIR=str(Path(tmp) / f"var-{backend}"))
+            env.pop("DATABASE_URL_EU", None)
+            if backend == "pg":
+                _pg_recreate()
+                env["DATABASE_URL"] = f"{PG_URL}/{PG_DB}"
+                env["DATABASE_URL_EU"] = f"{PG_URL}/{PG_DB}_eu"
+            else:
+                env.pop("DATABASE_URL", None)
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--worker",
+                    backend,
+                    "--csv",
+                    str(csv_path),
+                    "--rows",
+                    str(args.rows),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                print(out.stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"{backend} worker failed")
+            result = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"{backend}: {result['rows_per_s']:,.0f} rows/s ({result['seconds']:.1f} s), "
+                f"peak RSS {result['peak_rss_mb']:.0f} MB, segment count "
+                f"{result['segment_count_ms']:.0f} ms over {result['contacts']:,} contacts",
+                flush=True,
+            )
+            prefix = "pg" if backend == "pg" else "sqlite"
+            figures[f"{prefix}_rows_per_s"] = round(result["rows_per_s"])
+            figures[f"{prefix}_peak_rss_mb"] = round(result["peak_rss_mb"])
+            figures[f"{prefix}_segment_count_ms"] = round(result["segment_count_ms"], 1)
+            if "copy_rows_per_s" in result:
+                figures["pg_copy_rows_per_s"] = round(result["copy_rows_per_s"])
+                figures["pg_import_to_copy_ratio"] = round(
+                    result["rows_per_s"] / result["copy_rows_per_s"], 3
+                )
+        figures["peak_rss_mb"] = max(v for k, v in figures.items() if k.endswith("_peak_rss_mb"))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
