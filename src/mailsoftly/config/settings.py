@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "lifecycle-purge-trash": {"task": "lifecycle.purge_trash", "schedule": 24 * 3600},
     "lifecycle-purge-accounts": {"task": "lifecycle.purge_accounts", "schedule": 24 * 3600},
     "lifecycle-purge-workspaces": {"task": "lifecycle.purge_workspaces", "schedule": 24 * 3600},
+    "lifecycle-data-requests-remind": {
+        "task": "lifecycle.data_requests_remind",
+        "schedule": 24 * 3600,
+    },
 }
 # Teams and audit: removed memberships purge 30 days after removal (P30); audit rows
 # past their retention.

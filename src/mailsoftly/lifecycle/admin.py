@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from mailsoftly.lifecycle import services
-from mailsoftly.lifecycle.models import AccountDeletion, LegalHold, LegalHoldAccess
+from mailsoftly.lifecycle.models import AccountDeletion, DataRequest, LegalHold, LegalHoldAccess
 
 
 @admin.register(AccountDeletion)
@@ -126,3 +126,43 @@ class LegalHoldAdmin(admin.ModelAdmin):
                 services.legal_hold_release(hold=hold, actor=request.user, request=request)
             except services.LegalHoldError as exc:
                 self.message_user(request, f"{hold.reference}: {exc}", messages.WARNING)
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(admin.ModelAdmin):
+    """The register of access, correction and deletion requests (policy P24)."""
+
+    list_display = ["requester_email", "kind", "received_at", "due_at", "overdue", "closed_at"]
+    list_filter = ["kind", "closed_at"]
+    search_fields = ["requester_email", "details"]
+    raw_id_fields = ["user"]
+    fields = ["kind", "requester_email", "user", "details", "outcome"]
+    actions = ["close_requests"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(boolean=True, description=_("overdue"))
+    def overdue(self, obj: DataRequest) -> bool:
+        from mailsoftly.core import clock
+
+        return obj.closed_at is None and obj.due_at < clock.now()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        entry = services.data_request_record(
+            kind=obj.kind,
+            requester_email=obj.requester_email,
+            user=obj.user,
+            details=obj.details,
+            actor=request.user,
+        )
+        obj.pk = entry.pk
+        obj.due_at = entry.due_at
+
+    @admin.action(description=_("Mark the selected requests answered"))
+    def close_requests(self, request, queryset):
+        for entry in queryset:
+            services.data_request_close(entry=entry, actor=request.user)

@@ -243,3 +243,54 @@ class AccountDeletion(models.Model):
 
     def restorable_at(self, now: datetime) -> bool:
         return self.is_pending and now < self.purge_after
+
+
+class DataRequestKind(models.TextChoices):
+    ACCESS = "access", _("Access")
+    CORRECTION = "correction", _("Correction")
+    DELETION = "deletion", _("Deletion")
+
+
+class DataRequest(models.Model):
+    """The staff register of privacy requests (policy P24), each with its due date."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=DataRequestKind.choices)
+    requester_email = models.EmailField(_("requester's email"), max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    details = models.TextField(_("details"), blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("data request")
+        verbose_name_plural = _("data requests")
+        ordering = ["closed_at", "due_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.requester_email}"

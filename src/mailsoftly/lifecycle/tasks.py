@@ -56,3 +56,9 @@ def export_run_task(export_id: int, region: str) -> str | None:
     """Build one export file; a second run of a finished export does nothing."""
     job = services.export_run(export_id=export_id, region=region)
     return job.status if job is not None else None
+
+
+@shared_task(name="lifecycle.data_requests_remind")
+def data_requests_remind_task() -> int:
+    """Mail staff about privacy requests due within 5 days (once per request)."""
+    return services.data_request_remind_due()

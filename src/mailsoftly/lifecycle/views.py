@@ -166,3 +166,17 @@ def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     services.export_download_record(job=job, actor=request.user, request=request)
     filename = job.file.name.rsplit("/", 1)[-1]
     return FileResponse(job.file.open("rb"), as_attachment=True, filename=filename)
+
+
+# --- Personal data ---------------------------------------------------------------------
+
+
+@login_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        bundle = services.personal_data_bundle(user=request.user, request=request)
+        response = HttpResponse(bundle, content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="my-mailsoftly-data.zip"'
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "lifecycle/my_data.html")

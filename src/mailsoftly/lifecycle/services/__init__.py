@@ -24,6 +24,13 @@ from mailsoftly.lifecycle.services.holds import (
     legal_hold_place,
     legal_hold_release,
 )
+from mailsoftly.lifecycle.services.personal import (
+    data_request_close,
+    data_request_record,
+    data_request_remind_due,
+    personal_data_bundle,
+    personal_data_collect,
+)
 from mailsoftly.lifecycle.services.trash import (
     PURGE_BATCH,
     PurgeResult,
@@ -49,6 +56,9 @@ __all__ = [
     "account_deletion_request",
     "account_deletion_restore",
     "account_purge",
+    "data_request_close",
+    "data_request_record",
+    "data_request_remind_due",
     "export_download_record",
     "export_link_check",
     "export_link_token",
@@ -58,6 +68,8 @@ __all__ = [
     "legal_hold_export",
     "legal_hold_place",
     "legal_hold_release",
+    "personal_data_bundle",
+    "personal_data_collect",
     "sessions_end",
     "trash_move",
     "trash_purge_due",
