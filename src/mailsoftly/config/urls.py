@@ -16,6 +16,7 @@ urlpatterns = [
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("team/", include("mailsoftly.teams.urls")),
     path("", include("mailsoftly.designs.urls")),
+    path("settings/sending/", include("mailsoftly.sending.urls")),
     path("", include("mailsoftly.campaigns.urls")),
     path("", include("mailsoftly.web.urls")),
 ]

@@ -1,0 +1,42 @@
+"""Sending-settings URLs that take an id, for the cross-workspace isolation test."""
+
+from tests.isolation.routes import route
+
+
+def _server(workspace):
+    from mailsoftly.sending.services import smtp_server_create
+
+    return smtp_server_create(workspace=workspace, name="Theirs", host="smtp.example.com")
+
+
+def _key(workspace):
+    from mailsoftly.sending.services import dkim_key_generate
+
+    return dkim_key_generate(
+        workspace=workspace, domain="theirs.example", selector="s1", algorithm="ed25519"
+    )
+
+
+@route("sending:server_edit", methods=("get", "post"))
+def _server_edit(workspace, user):
+    return {"pk": _server(workspace).pk}
+
+
+@route("sending:server_test", methods=("post",))
+def _server_test(workspace, user):
+    return {"pk": _server(workspace).pk}
+
+
+@route("sending:server_trash", methods=("post",))
+def _server_trash(workspace, user):
+    return {"pk": _server(workspace).pk}
+
+
+@route("sending:dkim_check", methods=("post",))
+def _dkim_check(workspace, user):
+    return {"pk": _key(workspace).pk}
+
+
+@route("sending:dkim_trash", methods=("post",))
+def _dkim_trash(workspace, user):
+    return {"pk": _key(workspace).pk}
