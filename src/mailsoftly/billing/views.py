@@ -6,6 +6,8 @@ here sends a Content-Security-Policy that lets scripts come only from us and the
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 
 from django.contrib import messages
@@ -35,6 +37,14 @@ from mailsoftly.teams.permissions import Perm
 
 log = logging.getLogger(__name__)
 
+# The shell's own inline handlers (web/base.html's workspace switcher), allowed by hash
+# only: no other inline script runs on billing pages.
+_SHELL_HANDLERS = ("this.form.requestSubmit()",)
+_HANDLER_HASHES = " ".join(
+    f"'sha256-{base64.b64encode(hashlib.sha256(h.encode()).digest()).decode()}'"
+    for h in _SHELL_HANDLERS
+)
+
 
 def _csp(response: HttpResponse) -> HttpResponse:
     """Scripts only from ourselves and the configured gateway (policy P07's checkout rule)."""
@@ -45,7 +55,7 @@ def _csp(response: HttpResponse) -> HttpResponse:
     response["Content-Security-Policy"] = "; ".join(
         [
             "default-src 'self'",
-            f"script-src 'self' {origins}".strip(),
+            f"script-src 'self' {origins} 'unsafe-hashes' {_HANDLER_HASHES}".replace("  ", " "),
             f"frame-src 'self' {origins}".strip(),
             "style-src 'self' 'unsafe-inline'",
             "img-src 'self' data:",
