@@ -340,8 +340,7 @@ def _campaign(n: int, sink_port: int, *, dkim_on: bool, connections: int = 16):
     campaign = campaign_services.campaign_create(
         workspace=workspace, name="Bench", design=design, sender=sender, list_ids=[contact_list.pk]
     )
-    campaign_services._enqueue_send = lambda campaign: None  # the benchmark runs it inline
-    campaign_services.campaign_send(campaign=campaign)
+    campaign_services.campaign_send(campaign=campaign, enqueue=False)  # run inline below
     return Campaign.objects.for_workspace(workspace).get(pk=campaign.pk), workspace
 
 

@@ -167,10 +167,13 @@ def _enqueue_send(campaign: Campaign) -> None:
     )
 
 
-def campaign_send(*, campaign: Campaign, scheduled_only: bool = False) -> Campaign:
+def campaign_send(
+    *, campaign: Campaign, scheduled_only: bool = False, enqueue: bool = True
+) -> Campaign:
     """Start sending now: freeze the content and hand the campaign to the workers.
 
     ``scheduled_only`` is the beat path: it starts only a campaign still scheduled.
+    ``enqueue=False`` leaves the sending to the caller (the demo seed, benchmarks).
     """
     errors = _readiness_errors(campaign)
     frm = [CampaignStatus.SCHEDULED] if scheduled_only else list(EDITABLE)
@@ -192,7 +195,8 @@ def campaign_send(*, campaign: Campaign, scheduled_only: bool = False) -> Campai
         )
         if not started:
             raise ValidationError(_("This campaign has already been started."))
-        _enqueue_send(campaign)
+        if enqueue:
+            _enqueue_send(campaign)
     return campaign
 
 

@@ -25,8 +25,10 @@ def _load(workspace_id: int, campaign_id: int) -> Campaign | None:
     return campaign
 
 
-def campaign_run(*, campaign: Campaign):
-    """Freeze the audience (once) and send what is due, with this process's engine."""
+def campaign_run(*, campaign: Campaign, messenger=None):
+    """Freeze the audience (once) and send what is due, with this process's engine.
+
+    ``messenger`` overrides the routing (the demo forces the local capture)."""
     from mailsoftly.campaigns import audience
     from mailsoftly.campaigns.compose import Composer
     from mailsoftly.campaigns.store import DeliveryStore
@@ -42,9 +44,10 @@ def campaign_run(*, campaign: Campaign):
         )
         campaign.audience_complete = True
     store = DeliveryStore(campaign=campaign)
-    messenger = messenger_for(
-        workspace=campaign.workspace, server=campaign.smtp_server, campaign_id=campaign.pk
-    )
+    if messenger is None:
+        messenger = messenger_for(
+            workspace=campaign.workspace, server=campaign.smtp_server, campaign_id=campaign.pk
+        )
     try:
         report = engine.run(
             store=store,
