@@ -6,6 +6,3 @@ class BillingConfig(AppConfig):
     name = "mailsoftly.billing"
     label = "billing"
     verbose_name = _("Billing")
-
-    def ready(self) -> None:
-        from mailsoftly.billing import checks  # noqa: F401  (registers system checks)
