@@ -3,7 +3,7 @@
 from mailsoftly.designs.selectors import design_version_list
 from mailsoftly.designs.services import template_create_from_design
 from tests.designs.factories import make_design
-from tests.isolation.routes import route
+from tests.isolation.routes import EXEMPT, route
 
 
 def _design(workspace, user):
@@ -51,3 +51,9 @@ ROUTES_FOR_TESTS = [
     "designs:version_restore",
     "designs:template_trash",
 ]
+
+
+# Public by design: a workspace's archive lists only what its authors published (P01).
+# The token carries a keyed hash, so archives cannot be enumerated (test_publish.py).
+EXEMPT["designs:archive"] = "public archive of explicitly published emails (P01); keyed token"
+EXEMPT["designs:archive_feed"] = "RSS of the public archive (P01); keyed token"

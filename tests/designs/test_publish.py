@@ -86,3 +86,52 @@ def test_eu_published_design_is_found_in_the_eu_database(client, user, eu_worksp
     assert design._state.db == "eu"
     response = client.get(reverse("designs:public", kwargs={"slug": design.public_slug}))
     assert response.status_code == 200
+
+
+def _archive(workspace) -> tuple[str, str]:
+    from mailsoftly.designs.selectors import archive_token
+
+    token = archive_token(workspace=workspace)
+    return (
+        reverse("designs:archive", kwargs={"token": token}),
+        reverse("designs:archive_feed", kwargs={"token": token}),
+    )
+
+
+@pytest.mark.policy("P01")
+def test_archive_and_feed_list_only_published_emails(logged_in_client, user, workspace, client):
+    published = make_design(
+        workspace, user, name="Pub", subject="Hi {{ contact.first_name | default('reader') }}"
+    )
+    make_design(workspace, user, name="Private draft", subject="Secret plans")
+    _publish(logged_in_client, published)
+    archive_url, feed_url = _archive(workspace)
+    page = client.get(archive_url).content.decode()
+    assert "Hi reader" in page and "Secret plans" not in page
+    feed = client.get(feed_url)
+    assert feed["Content-Type"].startswith("application/rss+xml")
+    body = feed.content.decode()
+    assert "<title>Hi reader</title>" in body and "Secret plans" not in body
+    published.refresh_from_db()
+    assert published.public_slug in body
+
+    logged_in_client.post(reverse("designs:unpublish", args=[published.pk]))
+    assert "Hi reader" not in client.get(archive_url).content.decode()
+    assert "Hi reader" not in client.get(feed_url).content.decode()
+
+
+@pytest.mark.policy("P01", "P02")
+@pytest.mark.parametrize("token", ["1-deadbeef", "abc", "", "99999999999999999999-x"])
+def test_archive_tokens_cannot_be_guessed(client, workspace, token):
+    assert client.get(f"/e/archive/{token}x/").status_code == 404
+    assert client.get(f"/e/archive/{token}x/feed/").status_code == 404
+
+
+@pytest.mark.policy("P01")
+def test_one_workspaces_token_does_not_open_another_archive(client, user, workspace):
+    from mailsoftly.teams.services import workspace_create
+
+    other = workspace_create(owner=user, name="Other")
+    own_url, _feed = _archive(workspace)
+    forged = own_url.replace(f"/{workspace.pk}-", f"/{other.pk}-")
+    assert client.get(forged).status_code == 404

@@ -44,6 +44,7 @@ __all__ = [
     "design_render",
     "neutral_context",
     "sample_context",
+    "subject_render",
 ]
 
 
@@ -113,6 +114,12 @@ def design_compile(*, design) -> CompiledDesign:
 def design_render(*, design, contact_context: dict) -> RenderedEmail:
     """Render ``design`` for one recipient. See the module docstring for the context keys."""
     return design_compile(design=design).render(contact_context)
+
+
+def subject_render(*, design, contact_context: Mapping[str, Any]) -> str:
+    """Only the subject line (for lists such as the public archive)."""
+    subject = text_environment().from_string(design.subject).render(_context(contact_context))
+    return " ".join(subject.split())[:998]
 
 
 def sample_context() -> dict[str, Any]:

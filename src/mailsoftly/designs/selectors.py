@@ -69,3 +69,41 @@ def preview_contact_context(*, workspace, query: str) -> dict | None:
     data.update(email=contact.email, first_name=contact.first_name, last_name=contact.last_name)
     data["name"] = f"{contact.first_name} {contact.last_name}".strip()
     return data
+
+
+# --- The public archive of published emails ------------------------------------------
+
+
+def archive_token(*, workspace) -> str:
+    """The workspace's archive address part: its id and a keyed hash, so not enumerable."""
+    from django.utils.crypto import salted_hmac
+
+    digest = salted_hmac(
+        "mailsoftly.designs.archive", str(workspace.pk), algorithm="sha256"
+    ).hexdigest()[:24]
+    return f"{workspace.pk}-{digest}"
+
+
+def archive_workspace(*, token: str):
+    """The workspace behind an archive token, or None for anything wrong."""
+    from django.utils.crypto import constant_time_compare
+
+    from mailsoftly.core.ids import parse_id
+    from mailsoftly.teams.models import Workspace
+
+    workspace_id = parse_id(token.partition("-")[0])
+    if workspace_id is None:
+        return None
+    workspace = Workspace.objects.filter(pk=workspace_id, trashed_at__isnull=True).first()
+    if workspace is None or not constant_time_compare(archive_token(workspace=workspace), token):
+        return None
+    return workspace
+
+
+def published_list(*, workspace, limit: int = 50) -> list[Design]:
+    """The workspace's published, live designs, newest first (what the archive shows)."""
+    return list(
+        Design.objects.for_workspace(workspace)
+        .filter(published_at__isnull=False, public_slug__isnull=False)
+        .order_by("-published_at", "-id")[:limit]
+    )

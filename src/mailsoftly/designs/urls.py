@@ -24,5 +24,7 @@ urlpatterns = [
     ),
     path("designs/<int:pk>/save-as-template/", views.design_save_as_template, name="save_template"),
     path("designs/templates/<int:pk>/trash/", views.template_trash, name="template_trash"),
+    path("e/archive/<str:token>/", views.design_archive, name="archive"),
+    path("e/archive/<str:token>/feed/", views.ArchiveFeed(), name="archive_feed"),
     path("e/<str:slug>/", views.design_public, name="public"),
 ]

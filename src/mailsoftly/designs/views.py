@@ -8,6 +8,7 @@ only by our own pages through ``<iframe sandbox>``.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.syndication.views import Feed
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
+from jinja2 import TemplateError
 
 from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
@@ -29,6 +31,7 @@ from mailsoftly.designs.rendering import (
     design_render,
     neutral_context,
     sample_context,
+    subject_render,
 )
 from mailsoftly.designs.starters import starter_get, starter_list
 from mailsoftly.teams.decorators import permission_required, workspace_required
@@ -55,7 +58,14 @@ def design_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     designs = selectors.design_list(workspace=request.workspace, query=query)
     page = Paginator(designs, 25).get_page(request.GET.get("page"))
-    return render(request, "designs/design_list.html", {"page_obj": page, "query": query})
+    archive_url = reverse(
+        "designs:archive", kwargs={"token": selectors.archive_token(workspace=request.workspace)}
+    )
+    return render(
+        request,
+        "designs/design_list.html",
+        {"page_obj": page, "query": query, "archive_url": archive_url},
+    )
 
 
 @permission_required(Perm.CREATE_CONTENT)
@@ -318,3 +328,75 @@ def design_public(request: HttpRequest, slug: str) -> HttpResponse:
     response = _sandboxed(email.html)
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _archive_items(request: HttpRequest, workspace) -> list[dict]:
+    items = []
+    for design in selectors.published_list(workspace=workspace):
+        url = reverse("designs:public", kwargs={"slug": design.public_slug})
+        try:
+            subject = subject_render(design=design, contact_context=neutral_context())
+        except (RenderError, TemplateError):
+            subject = design.name
+        items.append(
+            {
+                "title": subject or design.name,
+                "preheader": design.preheader if "{" not in design.preheader else "",
+                "url": request.build_absolute_uri(url),
+                "published_at": design.published_at,
+            }
+        )
+    return items
+
+
+@require_GET
+def design_archive(request: HttpRequest, token: str) -> HttpResponse:
+    """A workspace's public archive: only what its authors chose to publish (P01)."""
+    workspace = selectors.archive_workspace(token=token)
+    if workspace is None:
+        raise Http404
+    return render(
+        request,
+        "designs/archive.html",
+        {
+            "archive_workspace": workspace,
+            "items": _archive_items(request, workspace),
+            "feed_url": reverse("designs:archive_feed", kwargs={"token": token}),
+        },
+    )
+
+
+class ArchiveFeed(Feed):
+    """RSS of a workspace's published emails, with no personal data."""
+
+    def get_object(self, request, token: str):
+        workspace = selectors.archive_workspace(token=token)
+        if workspace is None:
+            raise Http404
+        self._items = _archive_items(request, workspace)
+        self._token = token
+        return workspace
+
+    def title(self, workspace) -> str:
+        return _("%(name)s: published emails") % {"name": workspace.name}
+
+    def link(self, workspace) -> str:
+        return reverse("designs:archive", kwargs={"token": self._token})
+
+    def description(self, workspace) -> str:
+        return _("Emails %(name)s has published.") % {"name": workspace.name}
+
+    def items(self, workspace) -> list[dict]:
+        return self._items
+
+    def item_title(self, item) -> str:
+        return item["title"]
+
+    def item_description(self, item) -> str:
+        return item["preheader"]
+
+    def item_link(self, item) -> str:
+        return item["url"]
+
+    def item_pubdate(self, item):
+        return item["published_at"]
