@@ -13,6 +13,7 @@ from mailsoftly.billing.models import Invoice, Subscription, SubscriptionStatus
 from mailsoftly.billing.selectors import plan_for_workspace
 from mailsoftly.billing.services import limit_check
 from mailsoftly.teams.models import Membership, Role
+from tests.contacts.factories import ContactFactory
 from tests.factories import UserFactory
 
 
@@ -200,3 +201,36 @@ def test_billing_country_proposes_the_data_region():
     assert region_proposed_for_country("gr") == "eu"
     assert region_proposed_for_country("US") == "us"
     assert region_proposed_for_country("CH") == "us"
+
+
+def test_dashboard_shows_plan_and_usage(logged_in_client, workspace):
+    ContactFactory(workspace=workspace)
+    html = logged_in_client.get(reverse("web:dashboard")).content.decode()
+    assert "Emails this month" in html
+    assert "1 of 500" in html
+
+
+@pytest.mark.policy("P21")
+def test_the_billing_contact_receives_the_invoices(logged_in_client, workspace, user, mailoutbox):
+    from mailsoftly.teams.models import BillingContact
+
+    BillingContact.objects.for_workspace(workspace).create(
+        workspace=workspace, name="Bea Billing", email="bea@example.org", address="1 Road"
+    )
+    _pay(logged_in_client, _checkout(logged_in_client))
+    invoice = Invoice.objects.get(workspace=workspace)
+    mails = [m for m in mailoutbox if invoice.number in m.subject]
+    assert len(mails) == 1
+    assert mails[0].to == ["bea@example.org"]
+    assert "/billing/invoices/" in mails[0].body
+
+
+def test_demo_step_seeds_plans_and_a_profile_idempotently(workspace, user):
+    from mailsoftly.billing.demo import billing_demo
+    from mailsoftly.billing.models import BillingProfile, Plan
+
+    Plan.objects.all().delete()
+    billing_demo(workspace=workspace, user=user)
+    billing_demo(workspace=workspace, user=user)
+    assert Plan.objects.count() == 3
+    assert BillingProfile.objects.filter(workspace=workspace).count() == 1

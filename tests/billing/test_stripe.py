@@ -390,3 +390,28 @@ def test_payment_method_events_keep_only_brand_and_last4(
     )
     sub.refresh_from_db()
     assert sub.card_last4 == ""
+
+
+def test_portal_and_invoice_pdf_go_to_stripe(
+    logged_in_client, workspace, user, stripe_api, stripe_events
+):
+    sub = _subscribed(workspace, user, stripe_api, stripe_events)
+    portal = logged_in_client.post(reverse("billing:portal"))
+    assert portal.status_code == 302
+    assert portal["Location"].startswith("https://billing.stripe.test/p/session/")
+    session = stripe_api.calls("POST", "/v1/billing_portal/sessions")[-1]
+    assert session.form["customer"] == sub.customer_id
+    _deliver(stripe_events, "invoice.paid", _invoice(sub, invoice_id="in_Pdf"))
+    invoice = Invoice.objects.get(invoice_id="in_Pdf")
+    download = logged_in_client.get(reverse("billing:invoice_download", args=[invoice.pk]))
+    assert download["Location"] == "https://pay.stripe.test/invoice/in_Pdf/pdf"
+
+
+def test_gateway_outage_is_a_clear_message_not_a_500(
+    logged_in_client, workspace, stripe_api, settings
+):
+    settings.BILLING_STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    response = logged_in_client.post(reverse("billing:choose"), {"plan": "pro"}, follow=True)
+    assert response.status_code == 200
+    assert "payment provider could not be reached" in response.content.decode()
+    assert plan_for_workspace(workspace=workspace).code == "free"
