@@ -311,3 +311,18 @@ def test_every_reason_has_a_code_a_message_and_a_score_adds_up():
         assert reason.code and reason.message and "%(" not in reason.message
     assert verdict.score == pytest.approx(sum(r.weight for r in verdict.reasons), abs=0.01)
     assert verdict.to_dict()["decision"] == str(verdict.decision)
+
+
+def test_preheader_and_layout_font_size_zero_are_not_hidden_text():
+    html = (
+        '<div style="display:none;max-height:0;overflow:hidden">Inbox preview line</div>'
+        f'<div style="font-size:0px"><div style="font-size:16px">{CLEAN_TEXT}</div></div>'
+    )
+    content = campaign()
+    content = Content(**{**content.__dict__, "html": html + FOOTER})
+    assert "hidden_text" not in codes(content)
+
+
+def test_hidden_text_after_visible_text_counts_even_when_short_of_a_page():
+    html = f'<p>{CLEAN_TEXT}</p><span style="font-size:0">buy pills buy pills buy pills</span>'
+    assert "hidden_text" in codes(campaign(html))

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mailsoftly.contacts",
     "mailsoftly.sending",
     "mailsoftly.campaigns",
+    "mailsoftly.screening",
 ]
 
 MIDDLEWARE = [

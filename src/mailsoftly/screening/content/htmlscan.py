@@ -40,11 +40,12 @@ VOID = frozenset(
 SKIP_TEXT = frozenset({"script", "style", "head", "title", "template", "noscript"})
 
 _STYLE_HIDDEN = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:\.0*)?(?:px|pt|em|rem|%)?\s*(?:;|$|!)"
-    r"|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)|(?:max-)?height\s*:\s*0(?:px)?\s*;\s*overflow\s*:\s*hidden",
+    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?:\.0*)?\s*(?:;|$|!)"
+    r"|(?:max-)?height\s*:\s*0(?:px)?\s*;\s*overflow\s*:\s*hidden",
     re.I,
 )
-_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt)", re.I)
+_FONT_SIZE = re.compile(r"font-size\s*:\s*(\d+(?:\.\d+)?)\s*(px|pt)?", re.I)
+PREHEADER_CHARS = 300
 _COLOR = re.compile(r"(?:^|[;\s])color\s*:\s*([#a-z0-9]+)", re.I)
 _BG = re.compile(r"background(?:-color)?\s*:\s*([#a-z0-9]+)", re.I)
 
@@ -84,7 +85,10 @@ class _Collector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.deadline = deadline
         self.scan = HtmlScan()
-        self.stack: list[tuple[str, bool, bool]] = []  # (tag, hidden, tiny)
+        # (tag, hidden, zero_font, tiny, same_colour_as_background) per open element.
+        self.stack: list[tuple[str, bool, bool, bool, bool]] = []
+        self._preheader: list[str] = []
+        self._seen_visible = False
         self._text: list[str] = []
         self._hidden: list[str] = []
         self._tiny: list[str] = []
@@ -93,14 +97,20 @@ class _Collector(HTMLParser):
         self._body_bg = ""
 
     # Context (hidden, tiny) is inherited from the innermost open element.
+    def _state(self) -> tuple[bool, bool, bool, bool]:
+        if not self.stack:
+            return False, False, False, False
+        return self.stack[-1][1:]
+
     def _is_hidden(self) -> bool:
-        return bool(self.stack) and self.stack[-1][1]
+        hidden, zero_font, _, colour = self._state()
+        return hidden or zero_font or colour
 
     def _is_tiny(self) -> bool:
-        return bool(self.stack) and self.stack[-1][2]
+        return self._state()[2]
 
     def _skipping(self) -> bool:
-        return any(tag in SKIP_TEXT for tag, _, _ in self.stack)
+        return any(entry[0] in SKIP_TEXT for entry in self.stack)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         scan = self.scan
@@ -109,15 +119,16 @@ class _Collector(HTMLParser):
             self.deadline.check()
         a = {k.lower(): (v or "") for k, v in attrs}
         style = a.get("style", "")
-        hidden = self._is_hidden() or bool(_STYLE_HIDDEN.search(style)) or "hidden" in a
-        tiny = self._is_tiny()
+        hidden, zero_font, tiny, colour_hidden = self._state()
+        hidden = hidden or bool(_STYLE_HIDDEN.search(style)) or "hidden" in a
         size = _FONT_SIZE.search(style)
         if size:
-            value = float(size.group(1))
-            tiny = value < (6 if size.group(2).lower() == "px" else 5)
-            if value < 1:
-                hidden = True
-            if value >= (28 if size.group(2).lower() == "px" else 21):
+            # A descendant's own size overrides its parent's (layout code often sets
+            # font-size:0 on a wrapper and the real size inside).
+            value, unit = float(size.group(1)), (size.group(2) or "px").lower()
+            zero_font = value < 1
+            tiny = not zero_font and value < (6 if unit == "px" else 5)
+            if value >= (28 if unit == "px" else 21):
                 scan.big_text += 1
         if tag == "body":
             self._body_bg = a.get("bgcolor", "") or (_BG.search(style) or [None, ""])[1]
@@ -125,9 +136,8 @@ class _Collector(HTMLParser):
         match = _COLOR.search(style)
         if match:
             color = match.group(1)
-        bg = self._body_bg or "#ffffff"
-        if color and _same_color(color, bg):
-            hidden = True
+        if color:
+            colour_hidden = _same_color(color, self._body_bg or "#ffffff")
         if tag == "font":
             scan.font_tags += 1
             size_attr = a.get("size", "").strip()
@@ -158,7 +168,7 @@ class _Collector(HTMLParser):
             if src:
                 scan.links.append(Link(href=src.strip(), tag=tag))
         if tag not in VOID:
-            self.stack.append((tag, hidden, tiny))
+            self.stack.append((tag, hidden, zero_font, tiny, colour_hidden))
             depth = len(self.stack)
             if depth > scan.max_depth:
                 scan.max_depth = depth
@@ -193,11 +203,18 @@ class _Collector(HTMLParser):
         if self._anchor is not None:
             self._anchor_text.append(data)
         if self._is_hidden():
-            self._hidden.append(data)
+            # Hidden text before anything visible is the inbox preview line (preheader),
+            # a normal technique; hidden text anywhere else is not.
+            if not self._seen_visible and sum(map(len, self._preheader)) < PREHEADER_CHARS:
+                self._preheader.append(data)
+            else:
+                self._hidden.append(data)
         elif self._is_tiny():
             self._tiny.append(data)
             self._text.append(data)
         else:
+            if data.strip():
+                self._seen_visible = True
             self._text.append(data)
 
     def finish(self) -> HtmlScan:

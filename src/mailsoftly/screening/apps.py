@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ScreeningConfig(AppConfig):
+    name = "mailsoftly.screening"
+    label = "screening"
+    verbose_name = "Abuse screening"
