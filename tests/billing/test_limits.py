@@ -166,3 +166,28 @@ def test_usage_says_not_tracked_when_the_owning_app_is_missing(workspace, monkey
     assert usage.contacts.used is None and usage.emails_month.used is None
     # Not tracked is not enforced.
     limit_check(workspace=workspace, resource="contacts", amount=10**6)
+
+
+def test_emails_this_month_count_the_campaign_deliveries_sent_since_the_1st(workspace):
+    import time_machine
+
+    from mailsoftly.campaigns import services as campaign_services
+    from mailsoftly.campaigns.models import Delivery
+
+    campaign = campaign_services.campaign_create(workspace=workspace, name="News")
+    with time_machine.travel("2026-11-20 12:00Z", tick=False):
+        for n, sent_at in enumerate(
+            ["2026-10-31 23:59Z", "2026-11-01 00:00Z", "2026-11-19 08:00Z", None]
+        ):
+            Delivery.objects.for_workspace(workspace).create(
+                workspace=workspace,
+                campaign=campaign,
+                email=f"p{n}@example.org",
+                email_key=f"p{n}@example.org",
+                sent_at=sent_at,
+            )
+        assert usage_get(workspace=workspace).emails_month.used == 2
+        _limit("free", emails_month_limit=3)
+        limit_check(workspace=workspace, resource="emails_month", amount=1)
+        with pytest.raises(LimitExceeded, match="allows 3 emails per month"):
+            limit_check(workspace=workspace, resource="emails_month", amount=2)
