@@ -189,6 +189,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Screen .eml or .html files with the content checks; one JSON verdict per file."""
+    import json
+    from pathlib import Path
+
+    from mailsoftly.screening.content import screen_content
+    from mailsoftly.screening.content.eml import content_from_file
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"{PROG}: error: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
+        verdict = screen_content(content_from_file(data, name=path.name, campaign=args.campaign))
+        if args.json:
+            print(json.dumps({"file": name, **verdict.to_dict()}, ensure_ascii=False))
+        else:
+            print(f"{name}: {verdict.decision} (score {verdict.score})")
+            for reason in verdict.reasons:
+                print(f"  - [{reason.code}] {reason.message}")
+    return status
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     config_env.get()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsoftly.config.settings")
@@ -260,6 +287,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Migrate, then create (or refresh) a demo account and workspace.",
     )
     demo.set_defaults(func=cmd_demo)
+
+    screen = sub.add_parser(
+        "screen",
+        help="screen .eml or .html files for phishing and spam",
+        description="Run the content screen on raw messages (.eml) or HTML files and print "
+        "each verdict (pass, hold or block) with its score and reasons.",
+    )
+    screen.add_argument("files", nargs="+", metavar="FILE", help=".eml or .html files")
+    screen.add_argument("--json", action="store_true", help="one JSON object per file")
+    screen.add_argument(
+        "--campaign",
+        action="store_true",
+        help="also apply the campaign-only rules (attachments, unsubscribe link)",
+    )
+    screen.set_defaults(func=cmd_screen)
 
     manage = sub.add_parser(
         "manage",

@@ -200,6 +200,7 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
                         host=host,
                     )
                 )
+            reasons.extend(_mismatch(link, host, host, counts))
             continue
         reg = registrable(url.ascii_host)
         if reg in blocked or registrable(host) in blocked:
@@ -253,31 +254,32 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
                         domain=host,
                     )
                 )
-        shown = domain_shown(link.text) if link.tag == "a" else None
-        if (
-            shown
-            and registrable(shown) != reg
-            and registrable(shown) != registrable(url.ascii_host)
-        ):
-            counts["mismatch"] += 1
-            shown_brand = brand_lookalike(shown) is None and any(
-                registrable(shown) in {registrable(d) for d in ds}
-                for ds in __import__(
-                    "mailsoftly.screening.content.brands", fromlist=["BRANDS"]
-                ).BRANDS.values()
-            )
-            if counts["mismatch"] == 1 or shown_brand:
-                reasons.append(
-                    _r(
-                        "link_text_mismatch",
-                        gettext_noop("A link shows %(shown)s but leads to %(domain)s."),
-                        weight=0.0 if shown_brand else 6.0,
-                        forces=Decision.BLOCK if shown_brand else Decision.PASS,
-                        shown=shown,
-                        domain=host,
-                    )
-                )
+        reasons.extend(_mismatch(link, host, reg, counts))
     return reasons
+
+
+def _mismatch(link: Link, host: str, reg: str, counts: dict[str, int]) -> list[Reason]:
+    """Link text that shows one domain while the href goes to another."""
+    from mailsoftly.screening.content.brands import BRANDS
+
+    shown = domain_shown(link.text) if link.tag == "a" else None
+    if not shown or registrable(shown) in {reg, registrable(host)}:
+        return []
+    counts["mismatch"] += 1
+    shown_reg = registrable(shown)
+    shows_brand = any(shown_reg in {registrable(d) for d in ds} for ds in BRANDS.values())
+    if counts["mismatch"] > 1 and not shows_brand:
+        return []
+    return [
+        _r(
+            "link_text_mismatch",
+            gettext_noop("A link shows %(shown)s but leads to %(domain)s."),
+            weight=0.0 if shows_brand else 6.0,
+            forces=Decision.BLOCK if shows_brand else Decision.PASS,
+            shown=shown,
+            domain=host,
+        )
+    ]
 
 
 # ---------------------------------------------------------------- credential bait
@@ -304,7 +306,7 @@ def check_credentials(ctx: Context, deadline: Deadline) -> list[Reason]:
         sender = ctx.content.from_domain
         foreign = sorted(
             {
-                registrable(p.host)
+                p.host if p.is_ip else registrable(p.host)
                 for link in ctx.links[:MAX_LINKS]
                 if (p := parse_url(link.href)).host
                 and not (sender and same_owner(p.host, (sender,)))

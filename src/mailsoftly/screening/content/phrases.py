@@ -85,7 +85,6 @@ CREDENTIAL_PHRASES: tuple[str, ...] = (
     r"\bupdate (?:your )?(?:payment|billing|account) (?:information|details|method)\b",
     r"\b(?:re-?)?enter (?:your )?password\b|\bpassword (?:expires?|expired)\b",
     r"\blog ?in (?:now |immediately )?to (?:avoid|restore|keep|prevent)\b",
-    r"\bwithin (?:24|48|72) hours\b",
 )
 
 _SPAM = tuple((re.compile(p, re.I), w) for p, w in SPAM_PHRASES)
