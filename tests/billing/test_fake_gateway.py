@@ -234,3 +234,22 @@ def test_demo_step_seeds_plans_and_a_profile_idempotently(workspace, user):
     billing_demo(workspace=workspace, user=user)
     assert Plan.objects.count() == 3
     assert BillingProfile.objects.filter(workspace=workspace).count() == 1
+
+
+@pytest.mark.policy("P06")
+def test_a_users_billing_country_proposes_the_region_of_their_next_workspace(workspace, user):
+    from mailsoftly.billing.selectors import region_proposed_for_user
+    from mailsoftly.billing.services import billing_profile_save
+
+    assert region_proposed_for_user(user=user) is None
+    billing_profile_save(
+        workspace=workspace,
+        actor=user,
+        name="Ada",
+        email="ada@example.org",
+        line1="Rue 1",
+        city="Paris",
+        country="FR",
+    )
+    assert region_proposed_for_user(user=user) == "eu"
+    assert region_proposed_for_user(user=UserFactory()) is None

@@ -185,3 +185,24 @@ def primary_admin_email(*, workspace) -> str:
         .first()
     )
     return membership.user.email if membership else ""
+
+
+def region_proposed_for_user(*, user) -> str | None:
+    """The data region to propose for a new workspace of ``user`` (policy P06).
+
+    From the billing country of the workspaces they administer, the most recently
+    updated profile first; None when they have given no billing address yet.
+    """
+    from mailsoftly.teams.models import Membership, Role
+
+    workspace_ids = Membership.objects.filter(
+        user_id=user.pk,
+        disabled_at__isnull=True,
+        role__in=[Role.PRIMARY_ADMIN, Role.ADMIN],
+    ).values("workspace_id")
+    profile = (
+        BillingProfile.objects.filter(workspace_id__in=workspace_ids)
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+    return region_proposed_for_country(profile.country.code) if profile else None
