@@ -57,3 +57,17 @@ ROUTES_FOR_TESTS = [
 # The token carries a keyed hash, so archives cannot be enumerated (test_publish.py).
 EXEMPT["designs:archive"] = "public archive of explicitly published emails (P01); keyed token"
 EXEMPT["designs:archive_feed"] = "RSS of the public archive (P01); keyed token"
+EXEMPT["designs:media_file"] = (
+    "images must load in recipients' mail programs without signing in; the key is 128 "
+    "random bits and trashing the image makes it 404 (tests/designs/test_media.py)"
+)
+
+
+@route("designs:media_trash", methods=("post",))
+def _media(workspace, user):
+    from tests.designs.test_media import upload_image
+
+    return {"pk": upload_image(workspace, user).pk}
+
+
+ROUTES_FOR_TESTS.append("designs:media_trash")

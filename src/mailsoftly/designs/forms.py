@@ -75,3 +75,19 @@ class DesignForm(forms.ModelForm):
 class TemplateSaveForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+
+
+class MediaUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Image"),
+        help_text=_("JPEG, PNG, GIF or WebP, up to 5 MB and 5000 pixels a side."),
+        widget=forms.ClearableFileInput(
+            attrs={"class": "form-control", "accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
+    )
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from mailsoftly.core.regions import RegionalUploadTo, regional_storage
 from mailsoftly.core.tenancy import WorkspaceOwned
 
 
@@ -102,6 +103,39 @@ class Template(WorkspaceOwned):
 
     class Meta:
         ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MediaFile(WorkspaceOwned):
+    """An image uploaded for use in emails: validated, re-encoded without metadata.
+
+    Served publicly (mail clients fetch images without signing in) at an unguessable key,
+    with the content type we determined, never the one the uploader claimed.
+    """
+
+    key = models.CharField(max_length=32, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    file = models.FileField(
+        max_length=300, storage=regional_storage, upload_to=RegionalUploadTo("media")
+    )
+    content_type = models.CharField(max_length=32, editable=False)
+    width = models.PositiveIntegerField(editable=False)
+    height = models.PositiveIntegerField(editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.name

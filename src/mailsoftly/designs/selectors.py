@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from mailsoftly.core.regions import REGION_DATABASES
 from mailsoftly.core.tenancy import access_object
-from mailsoftly.designs.models import Design, DesignVersion, Template
+from mailsoftly.designs.models import Design, DesignVersion, MediaFile, Template
 
 
 def access_design(*, workspace, id) -> Design:
@@ -107,3 +107,32 @@ def published_list(*, workspace, limit: int = 50) -> list[Design]:
         .filter(published_at__isnull=False, public_slug__isnull=False)
         .order_by("-published_at", "-id")[:limit]
     )
+
+
+# --- Media ---------------------------------------------------------------------------
+
+
+def access_media(*, workspace, id) -> MediaFile:
+    return access_object(MediaFile, workspace=workspace, id=id)
+
+
+def media_list(*, workspace) -> QuerySet[MediaFile]:
+    return MediaFile.objects.for_workspace(workspace)
+
+
+def media_get_public(*, key: str) -> MediaFile | None:
+    """A live image by its public key, from whichever region holds it."""
+    if not key or len(key) > 32:
+        return None
+    for database in dict.fromkeys(REGION_DATABASES.values()):
+        media = MediaFile.objects.using(database).filter(key=key).first()
+        if media is not None:
+            return media
+    return None
+
+
+def media_public_url(media: MediaFile) -> str:
+    from django.conf import settings
+    from django.urls import reverse
+
+    return settings.BASE_URL.rstrip("/") + reverse("designs:media_file", kwargs={"key": media.key})

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,8 +23,9 @@ from jinja2 import TemplateError
 from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.defaults import blank_source
-from mailsoftly.designs.forms import DesignForm, TemplateSaveForm
+from mailsoftly.designs.forms import DesignForm, MediaUploadForm, TemplateSaveForm
 from mailsoftly.designs.links import design_links as design_links_check
+from mailsoftly.designs.media import MediaError, media_trash, media_upload
 from mailsoftly.designs.models import Design, SourceKind
 from mailsoftly.designs.rendering import (
     CompiledDesign,
@@ -35,7 +37,7 @@ from mailsoftly.designs.rendering import (
 )
 from mailsoftly.designs.starters import starter_get, starter_list
 from mailsoftly.teams.decorators import permission_required, workspace_required
-from mailsoftly.teams.permissions import Perm
+from mailsoftly.teams.permissions import Perm, membership_can
 
 # What a rendered email may do inside its frame: show inline styles and images, nothing else.
 SANDBOX_CSP = (
@@ -400,3 +402,59 @@ class ArchiveFeed(Feed):
 
     def item_pubdate(self, item):
         return item["published_at"]
+
+
+@workspace_required
+def media_library(request: HttpRequest) -> HttpResponse:
+    form = MediaUploadForm()
+    if request.method == "POST":
+        if not membership_can(request.membership, Perm.CREATE_CONTENT):
+            raise PermissionDenied
+        form = MediaUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                media = media_upload(
+                    workspace=request.workspace,
+                    user=request.user,
+                    upload=form.cleaned_data["file"],
+                    name=form.cleaned_data["name"],
+                )
+            except MediaError as exc:
+                form.add_error("file", str(exc))
+            else:
+                messages.success(request, _("Uploaded “%(name)s”.") % {"name": media.name})
+                return redirect("designs:media")
+    page = Paginator(selectors.media_list(workspace=request.workspace), 24).get_page(
+        request.GET.get("page")
+    )
+    items = [(media, selectors.media_public_url(media)) for media in page.object_list]
+    return render(
+        request, "designs/media_library.html", {"form": form, "page_obj": page, "items": items}
+    )
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def media_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    media = selectors.access_media(workspace=request.workspace, id=pk)
+    media_trash(media=media, user=request.user)
+    messages.success(request, _("Image moved to the trash."))
+    return redirect("designs:media")
+
+
+@require_GET
+def media_file(request: HttpRequest, key: str) -> HttpResponse:
+    """An uploaded image, public at its unguessable key so mail clients can load it."""
+    media = selectors.media_get_public(key=key)
+    if media is None:
+        raise Http404
+    try:
+        handle = media.file.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=media.content_type)
+    response["Content-Disposition"] = "inline"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600"
+    response["X-Robots-Tag"] = "noindex"
+    return response
