@@ -415,3 +415,33 @@ def test_gateway_outage_is_a_clear_message_not_a_500(
     assert response.status_code == 200
     assert "payment provider could not be reached" in response.content.decode()
     assert plan_for_workspace(workspace=workspace).code == "free"
+
+
+def test_late_updates_of_an_ended_subscription_do_not_revive_it(
+    workspace, user, stripe_api, stripe_events
+):
+    sub = _subscribed(workspace, user, stripe_api, stripe_events)
+    ended = {"id": sub.subscription_id, "customer": sub.customer_id, "status": "canceled"}
+    assert _deliver(stripe_events, "customer.subscription.deleted", ended) == "processed"
+    assert plan_for_workspace(workspace=workspace).code == "free"
+    late = {
+        "id": sub.subscription_id,
+        "customer": sub.customer_id,
+        "status": "active",
+        "items": {"data": [{"id": "si_1", "price": {"id": "price_business"}}]},
+    }
+    assert _deliver(stripe_events, "customer.subscription.updated", late) == "ignored"
+    assert plan_for_workspace(workspace=workspace).code == "free"
+
+
+def test_an_incomplete_subscription_changes_no_plan(workspace, user, stripe_api, stripe_events):
+    _choose(workspace, user)
+    sub = Subscription.objects.get(workspace=workspace)
+    created = {
+        "id": "sub_New",
+        "customer": sub.customer_id,
+        "status": "incomplete",
+        "items": {"data": [{"id": "si_1", "price": {"id": "price_business"}}]},
+    }
+    assert _deliver(stripe_events, "customer.subscription.created", created) == "ignored"
+    assert plan_for_workspace(workspace=workspace).code == "free"

@@ -195,12 +195,18 @@ def _checkout_completed(sub: Subscription, event: Event, *, stale: bool) -> None
 
 
 def _subscription_updated(sub: Subscription, event: Event, *, stale: bool) -> None:
-    if not sub.subscription_id and event.subscription_id:
+    if not sub.subscription_id:
+        if not event.raw_type.endswith(".created") or not event.subscription_id:
+            # After a downgrade a late update of the old subscription must not revive it.
+            raise _Ignore("the workspace has no current subscription")
         # "created" can arrive before "checkout completed": take the id from it.
         sub.subscription_id = event.subscription_id
     if event.status in ("canceled", "incomplete_expired"):
         _downgrade(sub, reason="The subscription was canceled.")
         return
+    if event.status not in ("active", "trialing", "past_due", "unpaid"):
+        # "incomplete": nothing is paid yet, so nothing changes here.
+        raise _Ignore(f"subscription status {event.status[:20]!r} changes nothing")
     plan = _plan_of(event)
     if plan is not None and plan.pk != sub.plan_id:
         _audit(sub, "billing.plan_changed", {"from": sub.plan.code, "to": plan.code})
