@@ -160,3 +160,18 @@ def test_bad_filters_are_a_message_not_a_500(logged_in_client, params):
     assert response.status_code == 200
     if set(params) - {"page"}:
         assert response.context["form"].errors
+
+
+def test_the_database_itself_refuses_updates(user, workspace):
+    from django.db import DatabaseError, connections, transaction
+
+    event = audit_record(actor=user, workspace=workspace, action="member.removed")
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["forged", event.pk]
+        )
+    assert AuditEvent.objects.get(pk=event.pk).action == "member.removed"

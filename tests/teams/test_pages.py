@@ -90,3 +90,31 @@ def test_pages_need_a_login(client):
     for name in ("teams:members", "teams:settings", "teams:invitations", "audit:log"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_a_user_creates_and_switches_to_a_second_workspace(logged_in_client, user):
+    response = logged_in_client.post(
+        reverse("teams:workspace_new"), {"name": "Side project", "region": "eu"}, follow=True
+    )
+    assert response.context["current_workspace"].name == "Side project"
+    assert response.context["current_workspace"].region == "eu"
+    assert Membership.objects.filter(user=user, role=Role.PRIMARY_ADMIN).count() == 2
+
+
+@pytest.mark.parametrize("data", [{"name": "", "region": "us"}, {"name": "X", "region": "mars"}])
+def test_bad_new_workspace_input_gets_field_messages(logged_in_client, user, data):
+    response = logged_in_client.post(reverse("teams:workspace_new"), data)
+    assert response.status_code == 400
+    assert response.context["form"].errors
+    assert Membership.objects.filter(user=user).count() == 1
+
+
+def test_demo_seed_step_is_idempotent(user, workspace):
+    from mailsoftly.teams.demo import seed_team
+    from mailsoftly.teams.models import Invitation, OrganisationDomain
+
+    seed_team(workspace=workspace, user=user)
+    seed_team(workspace=workspace, user=user)
+    assert Membership.objects.filter(workspace=workspace).count() == 2
+    assert Invitation.objects.filter(workspace=workspace).count() == 1
+    assert OrganisationDomain.objects.filter(workspace=workspace).count() == 1

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mailsoftly.core.regions import Region
 from mailsoftly.teams.models import Role
 
 
@@ -49,6 +50,20 @@ class BillingContactForm(_Bootstrap, forms.Form):
     email = forms.CharField(label=_("Email address"), max_length=254, widget=forms.EmailInput)
     address = forms.CharField(
         label=_("Postal address"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class WorkspaceForm(_Bootstrap, forms.Form):
+    name = forms.CharField(label=_("Workspace name"), max_length=200)
+    region = forms.ChoiceField(
+        label=_("Data region"),
+        choices=Region.choices,
+        initial=Region.US,
+        help_text=_("Where the workspace's contacts, emails and reports are stored."),
     )
 
     def __init__(self, *args, **kwargs):

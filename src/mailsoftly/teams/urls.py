@@ -5,6 +5,7 @@ from mailsoftly.teams import views
 app_name = "teams"
 
 urlpatterns = [
+    path("new/", views.workspace_new, name="workspace_new"),
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.member_role, name="member_role"),
     path("members/<int:pk>/remove/", views.member_remove_view, name="member_remove"),

@@ -19,7 +19,13 @@ from mailsoftly.core.trash import RETENTION
 from mailsoftly.teams import selectors, services
 from mailsoftly.teams.decorators import permission_required, workspace_required
 from mailsoftly.teams.errors import PermissionRefused, TeamError
-from mailsoftly.teams.forms import BillingContactForm, DomainForm, InviteForm, RenameForm
+from mailsoftly.teams.forms import (
+    BillingContactForm,
+    DomainForm,
+    InviteForm,
+    RenameForm,
+    WorkspaceForm,
+)
 from mailsoftly.teams.middleware import SESSION_KEY
 from mailsoftly.teams.permissions import Perm, membership_can
 from mailsoftly.teams.services.billing import (
@@ -138,6 +144,30 @@ def primary_transfer(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         success=_("%(user)s is now the Primary Admin.") % {"user": target.user.get_username()},
         to="teams:members",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace_new(request: HttpRequest) -> HttpResponse:
+    """Any signed-in user may own more workspaces; they become its Primary Admin."""
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workspace = services.workspace_create(
+                owner=request.user,
+                name=form.cleaned_data["name"],
+                region=form.cleaned_data["region"],
+                request=request,
+            )
+        except TeamError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            request.session[SESSION_KEY] = workspace.pk
+            messages.success(request, _("Created %(name)s.") % {"name": workspace.name})
+            return redirect("web:dashboard")
+    return render(
+        request, "teams/workspace_new.html", {"form": form}, status=400 if form.errors else 200
     )
 
 
