@@ -46,6 +46,10 @@ def field_value_coerce(*, field_type: str, raw, choices: list[str] | None = None
             if isinstance(raw, datetime.date):
                 return raw.isoformat()
             text = str(raw)[:40]
+            try:
+                return datetime.date.fromisoformat(text[:10]).isoformat()
+            except ValueError:
+                pass
             for fmt in DATE_FORMATS:
                 try:
                     return datetime.datetime.strptime(text[:10], fmt).date().isoformat()  # noqa: DTZ007 (a date)

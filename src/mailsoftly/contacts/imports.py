@@ -11,21 +11,26 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mailsoftly.contacts.importing import files
+from mailsoftly.contacts.importing import fastwrite, files
 from mailsoftly.contacts.importing.engine import ImportConflict, import_apply
 from mailsoftly.contacts.importing.mapping import BUILTIN_TARGETS
 from mailsoftly.contacts.models import (
+    ConsentRecord,
+    Contact,
     ContactImport,
     ContactList,
+    ContactTag,
     CustomField,
     ImportMode,
     ImportStatus,
+    Subscription,
 )
 from mailsoftly.core import clock
 
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+ANALYZE_AFTER_ROWS = 10_000
 
 
 def _path(contact_import: ContactImport) -> Path:
@@ -181,6 +186,9 @@ def contact_import_run(*, contact_import: ContactImport) -> None:
     ContactImport.all_rows.using(db).filter(pk=job.pk).update(
         status=ImportStatus.DONE, finished_at=clock.now()
     )
+    job.refresh_from_db()
+    if job.created_count >= ANALYZE_AFTER_ROWS:
+        fastwrite.analyze(using=db, models_=[Contact, Subscription, ContactTag, ConsentRecord])
     # The file holds personal data: keep it no longer than the import needs it.
     default_storage.delete(job.file_path)
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mailsoftly.contacts.emails import InvalidEmail, email_hash, email_normalize
 from mailsoftly.contacts.fieldvalues import field_value_coerce
+from mailsoftly.contacts.importing import fastwrite
 from mailsoftly.contacts.importing.files import Row, Sniffed, rows
 from mailsoftly.contacts.models import (
     ConsentRecord,
@@ -45,6 +46,45 @@ from mailsoftly.contacts.models import (
 from mailsoftly.core import clock
 
 log = logging.getLogger(__name__)
+
+CONTACT_FIELDS = (
+    "id",
+    "workspace",
+    "email",
+    "email_key",
+    "email_hash",
+    "first_name",
+    "last_name",
+    "status",
+    "fields",
+    "source",
+    "created_at",
+    "updated_at",
+)
+SUBSCRIPTION_FIELDS = (
+    "workspace",
+    "contact",
+    "contact_list",
+    "status",
+    "subscribed_at",
+    "confirmed_at",
+    "created_at",
+    "updated_at",
+)
+CONSENT_FIELDS = (
+    "workspace",
+    "contact",
+    "contact_list",
+    "source",
+    "given_at",
+    "consent_text",
+    "location",
+    "ip_address",
+    "details",
+    "created_at",
+    "updated_at",
+)
+TAG_FIELDS = ("workspace", "contact", "tag", "created_at", "updated_at")
 
 BATCH_ROWS = 5000
 LOOKUP_CHUNK = 2000
@@ -207,34 +247,44 @@ class BatchWriter:
     # -- modes
     def _add_or_update(self, prepared: list[Prepared], counts: Counts, *, update: bool) -> None:
         ws_id = self.workspace.pk
+        db = self.db
+        connection = connections[db]
         now = clock.now()
+        stamp = fastwrite.adapt_time(connection, now)
+        job = self.job
         existing = self._existing([p.key for p in prepared], with_data=update)
         new = [p for p in prepared if p.key not in existing]
-        contacts = Contact.objects.for_workspace(self.workspace).bulk_create(
-            [
-                Contact(
-                    workspace_id=ws_id,
-                    email=p.email,
-                    email_key=p.key,
-                    email_hash=email_hash(p.key),
-                    first_name=p.first_name,
-                    last_name=p.last_name,
-                    fields=p.fields,
-                    source="import",
-                    created_at=now,
-                    updated_at=now,
+        new_ids = fastwrite.allocate_ids(using=db, model=Contact, count=len(new))
+        fastwrite.insert_rows(
+            using=db,
+            model=Contact,
+            fields=CONTACT_FIELDS,
+            rows=[
+                (
+                    pk,
+                    ws_id,
+                    p.email,
+                    p.key,
+                    email_hash(p.key),
+                    p.first_name,
+                    p.last_name,
+                    ContactStatus.ACTIVE,
+                    fastwrite.adapt_json(connection, p.fields),
+                    "import",
+                    stamp,
+                    stamp,
                 )
-                for p in new
-            ]
+                for pk, p in zip(new_ids, new, strict=True)
+            ],
         )
-        counts.created += len(contacts)
-        ids = {p.key: c.pk for p, c in zip(new, contacts, strict=True)}
+        counts.created += len(new)
         changed: list[Contact] = []
+        old_ids: list[int] = []
         for p in prepared:
             row = existing.get(p.key)
             if row is None:
                 continue
-            ids[p.key] = row[1]
+            old_ids.append(row[1])
             if not update:
                 counts.skipped += 1
                 continue
@@ -247,11 +297,7 @@ class BatchWriter:
                 continue
             changed.append(
                 Contact(
-                    pk=pk,
-                    first_name=new_first,
-                    last_name=new_last,
-                    fields=merged,
-                    updated_at=now,
+                    pk=pk, first_name=new_first, last_name=new_last, fields=merged, updated_at=now
                 )
             )
         if changed:
@@ -259,8 +305,19 @@ class BatchWriter:
                 changed, ["first_name", "last_name", "fields", "updated_at"], batch_size=500
             )
             counts.updated += len(changed)
-        job = self.job
         if job.contact_list_id:
+            # New contacts cannot have a subscription yet: COPY. Existing ones may, and an
+            # existing subscription (even an unsubscribed one) is left as it is: an import
+            # never re-subscribes someone who opted out.
+            fastwrite.insert_rows(
+                using=db,
+                model=Subscription,
+                fields=SUBSCRIPTION_FIELDS,
+                rows=[
+                    (ws_id, pk, job.contact_list_id, SubscriptionStatus.SUBSCRIBED) + (stamp,) * 4
+                    for pk in new_ids
+                ],
+            )
             Subscription.objects.for_workspace(self.workspace).bulk_create(
                 [
                     Subscription(
@@ -273,46 +330,58 @@ class BatchWriter:
                         created_at=now,
                         updated_at=now,
                     )
-                    for pk in ids.values()
+                    for pk in old_ids
                 ],
-                # An existing subscription (even an unsubscribed one) is left as it is: an
-                # import never re-subscribes someone who opted out.
                 ignore_conflicts=True,
             )
         location = f"import:{job.pk}:{job.file_name}"[:500]
-        ConsentRecord.objects.for_workspace(self.workspace).bulk_create(
-            [
-                ConsentRecord(
-                    workspace_id=ws_id,
-                    contact_id=c.pk,
-                    contact_list_id=job.contact_list_id,
-                    source=ConsentSource.IMPORT,
-                    given_at=p.optin_time or now,
-                    consent_text=job.consent_text,
-                    location=location,
-                    ip_address=p.optin_ip,
-                    details={"row": p.number},
-                    created_at=now,
-                    updated_at=now,
+        fastwrite.insert_rows(
+            using=db,
+            model=ConsentRecord,
+            fields=CONSENT_FIELDS,
+            rows=[
+                (
+                    ws_id,
+                    pk,
+                    job.contact_list_id,
+                    ConsentSource.IMPORT,
+                    fastwrite.adapt_time(connection, p.optin_time) if p.optin_time else stamp,
+                    job.consent_text,
+                    location,
+                    p.optin_ip,
+                    f'{{"row": {p.number}}}',
+                    stamp,
+                    stamp,
                 )
-                for p, c in zip(new, contacts, strict=True)
-            ]
+                for pk, p in zip(new_ids, new, strict=True)
+            ],
         )
-        links = [
+        fastwrite.insert_rows(
+            using=db,
+            model=ContactTag,
+            fields=TAG_FIELDS,
+            rows=[
+                (ws_id, pk, self._tag_id(name), stamp, stamp)
+                for pk, p in zip(new_ids, new, strict=True)
+                if p.tags
+                for name in dict.fromkeys(p.tags)
+            ],
+        )
+        old_links = [
             ContactTag(
                 workspace_id=ws_id,
-                contact_id=ids[p.key],
+                contact_id=existing[p.key][1],
                 tag_id=self._tag_id(name),
                 created_at=now,
                 updated_at=now,
             )
             for p in prepared
-            if p.tags
+            if p.tags and p.key in existing
             for name in dict.fromkeys(p.tags)
         ]
-        if links:
+        if old_links:
             ContactTag.objects.for_workspace(self.workspace).bulk_create(
-                links, ignore_conflicts=True
+                old_links, ignore_conflicts=True
             )
 
     def _unsubscribe(self, prepared: list[Prepared], counts: Counts, *, blocklist: bool) -> None:
