@@ -102,3 +102,16 @@ SHORTENERS = frozenset(
         "su.pr",
     ]
 )
+
+# Free mailbox providers: bulk mail "from" them fails their DMARC policy and is a classic
+# spam pattern, so a campaign From address there counts against it.
+FREEMAIL = frozenset(
+    [
+        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "hotmail.com",
+        "outlook.com", "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mail.com",
+        "email.com", "gmx.com", "gmx.net", "gmx.de", "web.de", "yandex.ru", "yandex.com",
+        "mail.ru", "protonmail.com", "proton.me", "zoho.com", "excite.com", "juno.com",
+        "lycos.com", "netscape.net", "earthlink.net", "usa.net", "netzero.net",
+        "compuserve.com", "btinternet.com", "rediffmail.com", "qq.com", "163.com",
+    ]
+)  # fmt: skip

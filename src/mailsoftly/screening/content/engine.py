@@ -274,7 +274,7 @@ def _mismatch(link: Link, host: str, reg: str, counts: dict[str, int]) -> list[R
         _r(
             "link_text_mismatch",
             gettext_noop("A link shows %(shown)s but leads to %(domain)s."),
-            weight=0.0 if shows_brand else 6.0,
+            weight=0.0 if shows_brand else 5.0,
             forces=Decision.BLOCK if shows_brand else Decision.PASS,
             shown=shown,
             domain=host,
@@ -298,7 +298,7 @@ def check_credentials(ctx: Context, deadline: Deadline) -> list[Reason]:
         )
     if scan.forms:
         reasons.append(
-            _r("form", gettext_noop("The email contains a form that submits data."), weight=3.0)
+            _r("form", gettext_noop("The email contains a form that submits data."), weight=2.0)
         )
     text = f"{ctx.content.subject} {ctx.visible_text}"
     hits = phrases.credential_phrase_hits(text[:MAX_TEXT_CHARS])
@@ -344,14 +344,14 @@ def check_subject(ctx: Context, deadline: Deadline) -> list[Reason]:
     reasons = []
     if _caps_ratio(subject) >= 0.7:
         reasons.append(
-            _r("subject_caps", gettext_noop("The subject is written in capitals."), weight=3.0)
+            _r("subject_caps", gettext_noop("The subject is written in capitals."), weight=2.75)
         )
     if re.search(r"[!?]{2,}|\${2,}|!.*!", subject) or subject.count("$") >= 2:
         reasons.append(
             _r(
                 "subject_punctuation",
                 gettext_noop("The subject has excessive punctuation."),
-                weight=2.0,
+                weight=0.75,
             )
         )
     if re.match(r"\s*adv\b", subject, re.I):
@@ -360,7 +360,7 @@ def check_subject(ctx: Context, deadline: Deadline) -> list[Reason]:
         )
     if re.search(r"\b(?:free|urgent|save \d|\d+% off)\b|\$\d|\d%|!", subject, re.I):
         reasons.append(
-            _r("subject_salesy", gettext_noop("The subject reads like an advert."), weight=1.25)
+            _r("subject_salesy", gettext_noop("The subject reads like an advert."), weight=1.75)
         )
     return reasons
 
@@ -373,13 +373,13 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
             _r(
                 "hidden_text",
                 gettext_noop("The email hides text from readers (%(chars)s characters)."),
-                weight=4.0,
+                weight=3.0,
                 chars=len(scan.hidden_text),
             )
         )
     if len(scan.tiny_text) >= 20:
         reasons.append(
-            _r("tiny_font", gettext_noop("The email uses unreadably small text."), weight=1.0)
+            _r("tiny_font", gettext_noop("The email uses unreadably small text."), weight=0.5)
         )
     words = len(text.split())
     if scan.images and words < 25:
@@ -396,14 +396,14 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
             _r("body_exclaims", gettext_noop("The text is full of exclamation marks."), weight=2.0)
         )
     if scan.has_script:
-        reasons.append(_r("script", gettext_noop("The email contains script code."), weight=0.5))
+        reasons.append(_r("script", gettext_noop("The email contains script code."), weight=0.25))
     if ctx.content.html and not ctx.content.text.strip():
         reasons.append(
-            _r("html_only", gettext_noop("The email has no plain-text version."), weight=0.75)
+            _r("html_only", gettext_noop("The email has no plain-text version."), weight=0.4)
         )
     if scan.big_text >= 3:
         reasons.append(
-            _r("shouting_fonts", gettext_noop("The email shouts with very large text."), weight=4.5)
+            _r("shouting_fonts", gettext_noop("The email shouts with very large text."), weight=5.5)
         )
     if scan.meta_refresh:
         reasons.append(
@@ -418,13 +418,13 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
             _r(
                 "font_soup",
                 gettext_noop("The email styles text with many <font> tags."),
-                weight=0.5,
+                weight=0.25,
             )
         )
     deadline.check()
     hits = phrases.spam_phrase_hits(f"{ctx.content.subject}\n{text}")
     if hits:
-        weight = min(1.25 * sum(w for _, w in hits), 15.0)
+        weight = min(sum(w for _, w in hits), 12.0)
         reasons.append(
             _r(
                 "spam_phrases",
@@ -435,12 +435,12 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
         )
     if len(re.findall(r"\b1[-. (]*8(?:00|88|77|66)\)?[-. ]*\d{3}[-. ]*\d{4}\b", text)) >= 1:
         reasons.append(
-            _r("toll_free", gettext_noop("The text pushes a toll-free number."), weight=1.5)
+            _r("toll_free", gettext_noop("The text pushes a toll-free number."), weight=1.75)
         )
     shouted = re.findall(r"\b[A-Z]{4,}\b", text)
     if len(shouted) >= 10 and len(shouted) * 12 > words:
         reasons.append(
-            _r("caps_words", gettext_noop("Many words are written in capitals."), weight=4.5)
+            _r("caps_words", gettext_noop("Many words are written in capitals."), weight=3.5)
         )
     if re.search(
         r"(?:\s{4,}|[-_#\[(])[a-z]{0,4}\d{4,}[a-z]{0,4}[\])]?\s*$", ctx.content.subject, re.I
@@ -450,7 +450,43 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
         )
     money = len(re.findall(r"\$\s?\d[\d,]*", text))
     if money >= 3:
-        reasons.append(_r("money", gettext_noop("The text is full of dollar amounts."), weight=1.0))
+        reasons.append(_r("money", gettext_noop("The text is full of dollar amounts."), weight=0.5))
+    return reasons
+
+
+def check_sender(ctx: Context, deadline: Deadline) -> list[Reason]:
+    from mailsoftly.screening.content.brands import FREEMAIL
+
+    sender = ctx.content.from_domain
+    if not sender:
+        return []
+    reasons = []
+    if registrable(sender) in FREEMAIL or sender in FREEMAIL:
+        reasons.append(
+            _r(
+                "freemail_from",
+                gettext_noop(
+                    "The From address is at a free mailbox provider (%(domain)s); bulk mail "
+                    "from such addresses is rejected by their DMARC policy."
+                ),
+                weight=2.0,
+                domain=sender,
+            )
+        )
+    hosts = set()
+    for link in ctx.links[:MAX_LINKS]:
+        url = parse_url(link.href)
+        if url.host and url.scheme in {"http", "https"}:
+            hosts.add(url.host)
+    if hosts and not any(same_owner(h, (sender,)) for h in hosts):
+        reasons.append(
+            _r(
+                "offsite_links",
+                gettext_noop("No link points to the sender's own domain %(domain)s."),
+                weight=0.25,
+                domain=registrable(sender),
+            )
+        )
     return reasons
 
 
@@ -460,6 +496,7 @@ CHECKS: tuple[Check, ...] = (
     check_unsubscribe,
     check_links,
     check_credentials,
+    check_sender,
     check_subject,
     check_body_signals,
 )
