@@ -11,6 +11,7 @@ urlpatterns = [
     path("designs/<int:pk>/", views.design_edit, name="edit"),
     path("designs/<int:pk>/preview/", views.design_preview, name="preview"),
     path("designs/<int:pk>/links/", views.design_links, name="links"),
+    path("designs/<int:pk>/test-send/", views.design_test_send_view, name="test_send"),
     path("designs/<int:pk>/duplicate/", views.design_duplicate, name="duplicate"),
     path("designs/<int:pk>/rename/", views.design_rename, name="rename"),
     path("designs/<int:pk>/trash/", views.design_trash, name="trash"),

@@ -36,6 +36,7 @@ from mailsoftly.designs.rendering import (
     subject_render,
 )
 from mailsoftly.designs.starters import starter_get, starter_list
+from mailsoftly.designs.testsend import TestSendError, design_test_send, test_recipients_parse
 from mailsoftly.teams.decorators import permission_required, workspace_required
 from mailsoftly.teams.permissions import Perm, membership_can
 
@@ -458,3 +459,39 @@ def media_file(request: HttpRequest, key: str) -> HttpResponse:
     response["Cache-Control"] = "public, max-age=3600"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _own_verified_address(user) -> str:
+    from allauth.account.models import EmailAddress
+
+    address = (
+        EmailAddress.objects.filter(user=user, verified=True).order_by("-primary", "id").first()
+    )
+    return address.email if address else ""
+
+
+@permission_required(Perm.CREATE_CONTENT)
+@require_POST
+def design_test_send_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the saved design to the author's verified address or up to five addresses."""
+    design = selectors.access_design(workspace=request.workspace, id=pk)
+    try:
+        recipients = test_recipients_parse(
+            request.POST.get("recipients", ""), default=_own_verified_address(request.user)
+        )
+        report = design_test_send(design=design, recipients=recipients)
+    except (TestSendError, RenderError, CompileError) as exc:
+        messages.error(request, str(exc))
+    else:
+        if report.sent:
+            messages.success(
+                request,
+                _("Test sent to %(addresses)s.") % {"addresses": ", ".join(report.sent)},
+            )
+        for address, detail in report.failed:
+            messages.error(
+                request,
+                _("The test to %(address)s failed: %(detail)s")
+                % {"address": address, "detail": detail},
+            )
+    return redirect("designs:edit", pk=design.pk)
