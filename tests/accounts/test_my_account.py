@@ -152,3 +152,24 @@ def test_forged_unsubscribe_token_changes_nothing(account):
 
 def test_my_account_link_is_in_the_user_menu(dora):
     assert 'href="/account/"' in dora.get(URL).content.decode()
+
+
+@pytest.mark.policy("P41")
+def test_withdrawing_policy_consent_closes_the_account(dora, account):
+    from mailsoftly.accounts.models import PolicyAcceptance
+
+    PolicyAcceptance.objects.create(
+        user=account,
+        policy_version="2026-11-25",
+        accepted_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    response = dora.post(URL, {"section": "withdraw"})
+    assert 'id="id_confirm-errors"' in response.content.decode()
+    account.refresh_from_db()
+    assert account.is_active
+    response = dora.post(URL, {"section": "withdraw", "confirm": "on"})
+    assert response["Location"] == reverse("account_login")
+    account.refresh_from_db()
+    assert not account.is_active and account.disabled_at is not None
+    assert PolicyAcceptance.objects.get(user=account).revoked_at is not None
+    assert dora.get(URL).status_code == 302

@@ -115,3 +115,38 @@ def test_very_long_login_gets_a_clear_message(client, member):
     response = _login(client, "c" * 10_000)
     assert response.status_code == 200
     assert "too long" in response.content.decode()
+
+
+@pytest.mark.policy("P23")
+def test_email_change_takes_effect_once_the_new_address_is_verified(client, member):
+    from django.core import mail
+
+    client.force_login(member)
+    response = client.post(reverse("account_email"), {"action_add": "", "email": "new@example.com"})
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.email == "carol@example.com"  # not yet: the new address is unproven
+    link = next(
+        line.strip()
+        for m in mail.outbox
+        if m.to == ["new@example.com"]
+        for line in m.body.splitlines()
+        if "/accounts/confirm-email/" in line
+    )
+    client.post(link[link.index("/accounts/") :])
+    member.refresh_from_db()
+    assert member.email == "new@example.com"
+
+
+def test_password_reset_mails_a_link(client, member):
+    from django.core import mail
+
+    response = client.post(reverse("account_reset_password"), {"email": "carol@example.com"})
+    assert response.status_code == 302
+    assert any("/accounts/password/reset/key/" in m.body for m in mail.outbox)
+
+
+def test_logout_ends_the_session(client, member):
+    _login(client, "carol")
+    client.post(reverse("account_logout"))
+    assert SESSION_KEY not in client.session

@@ -208,3 +208,11 @@ class CommunicationForm(forms.Form):
         ),
         required=False,
     )
+
+
+class WithdrawConsentForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that this closes my account and signs me out."),
+        required=True,
+        error_messages={"required": _("Please confirm that you want to close your account.")},
+    )

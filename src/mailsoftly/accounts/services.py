@@ -167,6 +167,18 @@ def user_disable(*, user: User, reason: str = "", by: User | None = None) -> Use
     return user
 
 
+def policy_consent_withdraw(*, user: User, ip_address: str | None = None) -> None:
+    """Withdraw the "I agree" given to the privacy policy (P41).
+
+    The service cannot be provided without it, so the account is closed at once the same
+    way staff disable one; deletion after the hold period belongs to the lifecycle.
+    """
+    now = clock.now()
+    with transaction.atomic():
+        PolicyAcceptance.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now)
+        user_disable(user=user, reason="Withdrew consent to the privacy policy")
+
+
 def user_enable(*, user: User) -> User:
     """Undo :func:`user_disable` (support restoring an account)."""
     User.objects.filter(pk=user.pk).update(is_active=True, disabled_at=None, disabled_reason="")

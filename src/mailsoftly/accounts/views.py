@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mailsoftly.accounts import cookies, selectors, services
-from mailsoftly.accounts.forms import CommunicationForm, PreferencesForm
+from mailsoftly.accounts.forms import CommunicationForm, PreferencesForm, WithdrawConsentForm
 from mailsoftly.accounts.middleware import set_language_cookie
 from mailsoftly.accounts.models import ConsentSource
 from mailsoftly.accounts.tokens import unsubscribe_token_read
@@ -34,6 +35,7 @@ def my_account(request):
         initial={"username": user.username, "language": user.language, "timezone": user.timezone},
     )
     communication = CommunicationForm(initial={"marketing_opt_in": user.marketing_opt_in})
+    withdraw = WithdrawConsentForm()
     if request.method == "POST":
         section = request.POST.get("section")
         if section == "preferences":
@@ -56,12 +58,23 @@ def my_account(request):
                 )
                 messages.success(request, _("Your communication preferences have been saved."))
                 return redirect("accounts:my_account")
+        elif section == "withdraw":
+            withdraw = WithdrawConsentForm(request.POST)
+            if withdraw.is_valid():
+                services.policy_consent_withdraw(user=user, ip_address=_ip(request))
+                logout(request)
+                messages.info(
+                    request,
+                    _("You withdrew your consent to the privacy policy. Your account is closed."),
+                )
+                return redirect("account_login")
     return render(
         request,
         "accounts/my_account.html",
         {
             "preferences_form": preferences,
             "communication_form": communication,
+            "withdraw_form": withdraw,
             "consents": selectors.marketing_consent_list(user=user, limit=5),
             "policy_acceptances": selectors.policy_acceptance_list(user=user),
         },
