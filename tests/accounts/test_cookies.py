@@ -26,13 +26,36 @@ def test_session_and_csrf_cookies_are_httponly_and_lax(client):
     assert session["httponly"] and session["samesite"] == "Lax"
 
 
-@pytest.mark.policy("P33")
-def test_production_cookies_are_secure():
-    from mailsoftly.config import env
+def _settings_for(monkeypatch, **changes) -> dict:
+    """Evaluate settings.py afresh against a changed environment."""
+    import dataclasses
+    import runpy
 
-    assert "SESSION_COOKIE_SECURE = True" in (
-        __import__("pathlib").Path(env.__file__).with_name("settings.py").read_text()
-    )
+    from mailsoftly.config import env
+    from mailsoftly.config import settings as live
+
+    changed = dataclasses.replace(env.get(), **changes)
+    monkeypatch.setattr(env, "get", lambda: changed)
+    return runpy.run_path(live.__file__)
+
+
+@pytest.mark.policy("P04", "P33")
+def test_production_cookies_are_secure_and_embedded_ones_are_not(monkeypatch):
+    production = _settings_for(monkeypatch, mode="production", base_url="https://mail.example.com")
+    for name in ("SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "LANGUAGE_COOKIE_SECURE"):
+        assert production.get(name) is True, name
+    embedded = _settings_for(monkeypatch, mode="embedded")
+    assert not embedded.get("SESSION_COOKIE_SECURE", False)
+
+
+@pytest.mark.policy("P12")
+def test_social_providers_are_configured_only_from_the_environment(monkeypatch):
+    assert _settings_for(monkeypatch)["SOCIALACCOUNT_PROVIDERS"] == {}
+    configured = _settings_for(monkeypatch, google_client_id="g-id", google_secret="g-secret")[
+        "SOCIALACCOUNT_PROVIDERS"
+    ]
+    assert set(configured) == {"google"}
+    assert configured["google"]["APPS"][0]["client_id"] == "g-id"
 
 
 @pytest.mark.policy("P33")
