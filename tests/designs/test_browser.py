@@ -3,6 +3,8 @@ of every starter template at desktop (600 px) and phone (375 px) widths."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from django.test import Client
 from mailsoftly.designs.models import Design
 from mailsoftly.designs.services import design_create_from_starter
 from mailsoftly.designs.starters import starter_list
+from mailsoftly.sending.models import CapturedMessage
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +93,21 @@ def test_build_an_email_with_blocks_and_preview_it(browser_page, live_server, us
     assert 'href="https://shop.example/spring"' in design.compiled_html
     assert "Visit us (https://shop.example/spring)" in design.compiled_text
     page.frame_locator("#preview-frame").get_by_text("Fresh from the browser").wait_for()
+
+    # Test send through the outbound path; with no SMTP configured it lands in the capture.
+    page.get_by_label("From address").fill("news@acme.example")
+    page.get_by_label("Subject").fill("Spring hello {{ contact.first_name }}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Design saved.").wait_for()
+    page.get_by_label("Test recipients").fill("tester@example.com")
+    page.get_by_role("button", name="Send a test").click()
+    page.get_by_text("Test sent to tester@example.com.").wait_for()
+    captured = CapturedMessage.objects.for_workspace(workspace).get()
+    message = email.message_from_bytes(bytes(captured.raw), policy=email.policy.default)
+    assert message["To"] == "tester@example.com"
+    assert message["Subject"] == "[TEST] Spring hello Alex"
+    assert "Fresh from the browser" in message.get_body(("plain",)).get_content()
+    assert "Fresh from the browser" in message.get_body(("html",)).get_content()
 
 
 def test_a_script_in_an_html_design_never_runs(browser_page, live_server, user, workspace):

@@ -237,3 +237,22 @@ def test_another_workspaces_design_urls_answer_404(logged_in_client, name):
     }
     assert before == after
     assert Template.all_rows.using(theirs.database).filter(trashed_at__isnull=False).count() == 0
+
+
+@pytest.mark.policy("P37")
+def test_collecting_ip_addresses_is_off_unless_the_author_turns_it_on(
+    logged_in_client, user, workspace
+):
+    logged_in_client.post(reverse("designs:new"), {"start": "blank:html"})
+    design = Design.objects.for_workspace(workspace).get()
+    assert design.collect_ip_addresses is False
+    response = logged_in_client.get(reverse("designs:edit", args=[design.pk]))
+    assert response.context["form"]["collect_ip_addresses"].value() is False
+    assert 'name="collect_ip_addresses"' in response.content.decode()
+    logged_in_client.post(
+        reverse("designs:edit", args=[design.pk]), _form(design, collect_ip_addresses="on")
+    )
+    design.refresh_from_db()
+    assert design.collect_ip_addresses is True
+    copy = make_design(workspace, user)
+    assert copy.collect_ip_addresses is False
