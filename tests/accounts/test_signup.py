@@ -224,3 +224,15 @@ def test_welcome_mail_reaches_the_outbox_in_the_embedded_default(
     with django_capture_on_commit_callbacks(execute=True):
         signup(signup_data)
     assert OutboxMessage.objects.filter(subject="Welcome to Mailsoftly").count() == 1
+
+
+@pytest.mark.policy("P41", "P35")
+def test_signup_links_the_policy_it_records_the_version_of(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'href="/account/privacy/"' in page
+    policy = client.get("/account/privacy/")
+    assert policy.status_code == 200
+    text = policy.content.decode()
+    assert "Version 2026-11-25" in text
+    assert "English version is authoritative" in text
+    assert "<h2" in text and "<li>" in text

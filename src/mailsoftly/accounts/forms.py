@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from mailsoftly.accounts import services
@@ -90,6 +92,11 @@ class ConsentFieldsMixin(forms.Form):
         label=_("I have read and accept the privacy policy."),
         required=True,
         error_messages={"required": _("Please accept the privacy policy to create an account.")},
+        help_text=format_lazy(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            reverse_lazy("accounts:privacy_policy"),
+            _("Read the privacy policy (opens in a new tab)"),
+        ),
     )
     marketing_opt_in = forms.BooleanField(
         label=_(

@@ -20,3 +20,28 @@ def policy_acceptance_list(*, user: User):
 def marketing_recipients():
     """Accounts the platform may send its own promotional mail to (P19)."""
     return User.objects.filter(marketing_opt_in=True, is_active=True)
+
+
+def privacy_policy_blocks() -> list[tuple[str, list[str] | str]]:
+    """The policy text split into ("heading" | "item" | "para", text) blocks for display.
+
+    The English text is authoritative (P35), so it is shown as written, not translated.
+    """
+    from django.template.loader import get_template
+
+    text = get_template("accounts/privacy_policy.txt").template.source
+    blocks: list[tuple[str, list[str] | str]] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("- "):
+            if blocks and blocks[-1][0] == "list":
+                blocks[-1][1].append(line[2:])
+            else:
+                blocks.append(("list", [line[2:]]))
+        elif line.isupper() or (len(line) < 60 and not line.endswith(".")):
+            blocks.append(("heading", line))
+        else:
+            blocks.append(("para", line))
+    return blocks

@@ -106,3 +106,17 @@ def cookie_consent(request):
     ):
         target = reverse("web:dashboard")
     return HttpResponseRedirect(target)
+
+
+def privacy_policy(request):
+    """The policy a visitor accepts at sign-up, with the version that gets recorded."""
+    from django.conf import settings
+
+    return render(
+        request,
+        "accounts/privacy_policy.html",
+        {
+            "blocks": selectors.privacy_policy_blocks(),
+            "version": settings.PRIVACY_POLICY_VERSION,
+        },
+    )
