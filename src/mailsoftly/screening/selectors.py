@@ -17,7 +17,9 @@ def review_queue_list(*, limit: int = 200) -> list[ScreeningResult]:
             .filter(review=Review.PENDING)
             .order_by("created_at", "id")[:limit]
         )
-        items.extend(rows)
+        for row in rows:
+            row.region = region  # where the row lives: part of its URL
+            items.append(row)
     items.sort(key=lambda r: (r.created_at, r.pk))
     return items[:limit]
 

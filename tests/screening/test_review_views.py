@@ -1,0 +1,102 @@
+"""The operator review queue: staff only, sandboxed preview, decisions (policy P16)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from mailsoftly.audit.models import AuditEvent
+from mailsoftly.screening.models import Review, ScreeningResult
+from mailsoftly.screening.services import content_screen
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.policy("P16"), pytest.mark.django_db]
+
+PHISH = (
+    "<p>We noticed unusual activity. Verify your account now.</p>"
+    '<a href="https://account-check.example/">https://shop.example/account</a>'
+    "<script>alert(1)</script>"
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_spamassassin(settings):
+    settings.SCREENING_SPAMASSASSIN = False
+
+
+@pytest.fixture
+def held(workspace):
+    result = content_screen(
+        workspace=workspace,
+        subject="Account notice",
+        from_address="support@shop.example",
+        html=PHISH,
+        text="Unsubscribe: {{ unsubscribe_url }}",
+    )
+    assert result.review == Review.PENDING
+    return result
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def urls(result, region="us"):
+    return {
+        name: reverse(f"screening:{name}", args=[region, result.pk])
+        for name in ("detail", "preview", "decide")
+    }
+
+
+def test_members_do_not_see_the_queue(logged_in_client, held):
+    assert logged_in_client.get(reverse("screening:queue")).status_code == 404
+    for url in urls(held).values():
+        assert logged_in_client.get(url).status_code == 404
+
+
+def test_staff_see_held_email_with_reasons_and_a_sandboxed_preview(staff_client, held):
+    page = staff_client.get(reverse("screening:queue"))
+    assert page.status_code == 200
+    assert "Account notice" in page.content.decode()
+    detail = staff_client.get(urls(held)["detail"]).content.decode()
+    assert "Verify your account" in detail  # the credential-bait reason
+    assert 'sandbox=""' in detail and urls(held)["preview"] in detail
+    assert "<script>alert(1)</script>" not in detail  # never inline
+    preview = staff_client.get(urls(held)["preview"])
+    assert preview["Content-Security-Policy"].startswith("sandbox")
+    assert b"account-check.example" in preview.content
+
+
+def test_blocking_needs_a_comment_shown_next_to_the_field(staff_client, held):
+    response = staff_client.post(urls(held)["decide"], {"decision": "block", "comment": ""})
+    assert response.status_code == 400
+    assert "Say why" in response.content.decode()
+    held.refresh_from_db()
+    assert held.review == Review.PENDING
+
+
+def test_approving_records_audit_notifies_and_leaves_the_queue(
+    staff_client, held, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            urls(held)["decide"], {"decision": "approve", "comment": "Known sender"}
+        )
+    assert response.status_code == 302
+    held.refresh_from_db()
+    assert held.review == Review.APPROVED and held.review_comment == "Known sender"
+    assert held.reviewed_by_id == staff_client.staff.pk
+    event = AuditEvent.objects.get(action="screening.approve")
+    assert event.actor_id == staff_client.staff.pk and event.ip
+    assert [m.subject for m in mailoutbox if "approved" in m.subject]
+    assert "Account notice" not in staff_client.get(reverse("screening:queue")).content.decode()
+
+
+def test_garbage_ids_and_regions_are_404(staff_client, held):
+    assert staff_client.get(f"/screening/review/xx/{held.pk}/").status_code == 404
+    assert staff_client.get(f"/screening/review/eu/{held.pk}/").status_code == 404
+    assert not ScreeningResult.objects.dangerously_all_workspaces("eu").exists()
