@@ -256,3 +256,19 @@ def test_collecting_ip_addresses_is_off_unless_the_author_turns_it_on(
     assert design.collect_ip_addresses is True
     copy = make_design(workspace, user)
     assert copy.collect_ip_addresses is False
+
+
+def test_nav_item_and_dashboard_cards(logged_in_client, user, workspace):
+    make_design(workspace, user)
+    page = logged_in_client.get(reverse("web:dashboard")).content.decode()
+    assert f'href="{reverse("designs:list")}"' in page
+    assert "Email designs" in page and "Published emails" in page
+
+
+def test_demo_step_is_idempotent(user, workspace):
+    from mailsoftly.designs.demo import seed_designs
+
+    seed_designs(workspace=workspace, user=user)
+    seed_designs(workspace=workspace, user=user)
+    assert Design.objects.for_workspace(workspace).filter(name="Spring newsletter").count() == 1
+    assert Template.objects.for_workspace(workspace).filter(name="House style").count() == 1
