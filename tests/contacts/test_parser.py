@@ -85,3 +85,18 @@ def test_arbitrary_bytes_never_crash_the_reader(tmp_path, junk):
         return
     for row in files.rows(path, sniffed):
         assert isinstance(row.cells, list)
+
+
+@given(
+    field_type=st.sampled_from(["text", "number", "date"]),
+    raw=(st.text("0123456789-./ aé", min_size=1, max_size=12) | st.dates().map(str))
+    .map(str.strip)
+    .filter(bool),  # the engine strips cells and skips empty ones first
+)
+def test_quick_field_values_agree_with_the_full_coercion(field_type, raw):
+    from mailsoftly.contacts.fieldvalues import field_value_coerce
+    from mailsoftly.contacts.importing.engine import _quick_value
+
+    quick = _quick_value(field_type, raw)
+    if quick is not None:
+        assert quick == field_value_coerce(field_type=field_type, raw=raw)
