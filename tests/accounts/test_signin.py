@@ -87,7 +87,8 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(member):
 
 
 @pytest.mark.django_db(transaction=True)  # allauth reacts on commit, inside the request
-def test_enabling_totp_ends_other_sessions(member):
+def test_enabling_totp_ends_other_sessions(member, settings):
+    settings.MFA_TOTP_TOLERANCE = 1  # a 30-second step may tick over mid-test
     from allauth.mfa.totp.internal.auth import (
         format_hotp_value,
         hotp_value,
@@ -107,6 +108,7 @@ def test_enabling_totp_ends_other_sessions(member):
     response = this.post(reverse("mfa_activate_totp"), {"code": code})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert member.authenticator_set.filter(type="totp").exists()
+    assert member.authenticator_set.filter(type="recovery_codes").exists()
     assert this.get(reverse("accounts:my_account")).status_code == 200
     assert other.get(reverse("accounts:my_account")).status_code == 302
 
@@ -150,3 +152,26 @@ def test_logout_ends_the_session(client, member):
     _login(client, "carol")
     client.post(reverse("account_logout"))
     assert SESSION_KEY not in client.session
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_in_with_totp_asks_for_a_code(member, settings):
+    settings.MFA_TOTP_TOLERANCE = 1  # a 30-second step may tick over mid-test
+    from allauth.mfa.totp.internal.auth import (
+        TOTP,
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = "JBSWY3DPEHPK3PXP"
+    TOTP.activate(member, secret)
+    client = Client()
+    response = _login(client, "carol")
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert SESSION_KEY not in client.session
+    client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert SESSION_KEY not in client.session
+    code = format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    assert client.session[SESSION_KEY] == str(member.pk)
