@@ -15,7 +15,10 @@ another workspace with these ids and expects 404 or 403 and nothing changed. A p
 with an id argument and no entry here fails that test.
 
 ``data`` is sent with every non-GET method (form fields or a JSON body for API routes), so
-a route that would act on valid input is called with valid input.
+a route that would act on valid input is called with valid input. ``headers`` (optional)
+is called as ``headers(workspace_a, user_a)`` and returns extra request headers for the
+caller from workspace A, e.g. ``{"Authorization": "Bearer <A's API key>"}`` for API routes
+that do not use the session.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class Route:
     build: Callable  # (workspace, user) -> dict of URL kwargs
     methods: tuple[str, ...]
     data: dict | None = None
+    headers: Callable | None = None  # (workspace_a, user_a) -> dict of request headers
 
 
 ROUTES: dict[str, Route] = {}

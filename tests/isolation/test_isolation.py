@@ -162,12 +162,15 @@ def test_another_workspaces_object_is_404_or_403_and_unchanged(db, client, entry
     session.save()
     url = reverse(entry.name, kwargs=kwargs)
     call = getattr(client, method)
+    headers = entry.headers(workspace_a, user_a) if entry.headers else {}
     if method == "get":
-        response = call(url)
+        response = call(url, headers=headers)
     elif entry.name.startswith("api"):
-        response = call(url, data=entry.data or {}, content_type="application/json")
+        response = call(
+            url, data=entry.data or {}, content_type="application/json", headers=headers
+        )
     else:
-        response = call(url, data=entry.data or {})
+        response = call(url, data=entry.data or {}, headers=headers)
 
     assert response.status_code in (403, 404), (
         f"{method.upper()} {url} as a member of another workspace answered {response.status_code}"

@@ -75,6 +75,8 @@ def audit_record(
                 actor = user
         if workspace is None:
             workspace = getattr(request, "workspace", None)
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None  # an anonymous visitor: the IP and user agent say who it was
     event = AuditEvent(
         actor=actor,
         actor_label=(actor.get_username() if actor is not None else "")[:254],
