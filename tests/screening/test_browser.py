@@ -1,0 +1,88 @@
+"""In a real browser: a phishing-like design is held, shown in the review queue, approved
+by an operator, and then sent (policy P16).
+
+The sending engine asks :func:`mailsoftly.screening.services.screening_gate` before the
+first message; this test plays that caller's part (send only when the gate allows).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from mailsoftly.campaigns import services as campaign_services
+from mailsoftly.campaigns.models import Campaign
+from mailsoftly.screening.services import screening_gate
+from mailsoftly.sending.models import CapturedMessage
+from tests.campaigns.helpers import make_list, people
+from tests.factories import UserFactory
+from tests.screening.helpers import PHISH_HTML, make_campaign
+
+pytestmark = [pytest.mark.browser, pytest.mark.policy("P16")]
+
+
+def _signed_in(browser, live_server, user):
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(base_url=live_server.url, locale="en-US")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page
+
+
+def _send_if_allowed(workspace, campaign_id):
+    gate = screening_gate(workspace=workspace, campaign_id=campaign_id)
+    if gate.allowed:
+        campaign = Campaign.objects.for_workspace(workspace).get(pk=campaign_id)
+        campaign.workspace = workspace
+        campaign_services.campaign_send(campaign=campaign)
+    return gate
+
+
+def test_phishing_design_is_held_reviewed_approved_and_sent(
+    _chromium, live_server, workspace, settings
+):
+    settings.SCREENING_SPAMASSASSIN = False
+    contact_list, _contacts = make_list(workspace, people(2))
+    campaign = make_campaign(workspace, html=PHISH_HTML, subject="Account notice")
+    Campaign.objects.for_workspace(workspace).filter(pk=campaign.pk).update(
+        list_ids=[contact_list.pk]
+    )
+
+    gate = _send_if_allowed(workspace, campaign.pk)
+    assert not gate.allowed and gate.decision == "hold"
+    assert not CapturedMessage.objects.for_workspace(workspace).exists()
+
+    staff = UserFactory(is_staff=True, username="operator")
+    context, page = _signed_in(_chromium, live_server, staff)
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})  # phone width
+        page.goto("/screening/review/")
+        if page.locator("#cookie-banner").count():
+            page.get_by_role("button", name="Only essential cookies").click()
+        page.get_by_role("link", name="Account notice").click()
+        page.get_by_text("verify your account", exact=False).first.wait_for()
+        frame = page.locator("iframe[sandbox]")
+        assert frame.get_attribute("sandbox") == ""
+        page.get_by_label("Approve: it may be sent").check()
+        page.get_by_label("Comment for the sender").fill("Checked with the customer")
+        page.get_by_role("button", name="Save decision").click()
+        page.get_by_text("Decision saved").wait_for()
+        assert "Nothing is waiting for review." in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+    gate = _send_if_allowed(workspace, campaign.pk)
+    assert gate.allowed
+    sent = CapturedMessage.objects.for_workspace(workspace).filter(campaign_id=campaign.pk)
+    assert sent.count() == 2
