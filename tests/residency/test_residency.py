@@ -169,3 +169,19 @@ def test_a_workspace_region_cannot_be_changed_silently(eu_workspace):
         eu_workspace.save(update_fields=["region"])
     eu_workspace.refresh_from_db()
     assert eu_workspace.region == "us"
+
+
+def test_a_worker_without_the_eu_database_refuses_eu_purges(monkeypatch, eu_workspace, user):
+    from types import SimpleNamespace
+
+    from django.conf import settings
+
+    from mailsoftly.lifecycle.tasks import RegionUnavailable
+
+    job = ExportJobFactory(workspace=eu_workspace)
+    services.trash_move(obj_or_queryset=job, actor=user)
+    # A US-only worker: its settings name no "eu" database.
+    us_only = {k: v for k, v in settings.DATABASES.items() if k != "eu"}
+    monkeypatch.setattr(tasks, "settings", SimpleNamespace(DATABASES=us_only))
+    with pytest.raises(RegionUnavailable, match="no database for region 'eu'"):
+        tasks.purge_trash_task.delay(region="eu")
