@@ -100,3 +100,19 @@ def test_garbage_ids_and_regions_are_404(staff_client, held):
     assert staff_client.get(f"/screening/review/xx/{held.pk}/").status_code == 404
     assert staff_client.get(f"/screening/review/eu/{held.pk}/").status_code == 404
     assert not ScreeningResult.objects.dangerously_all_workspaces("eu").exists()
+
+
+def test_the_sender_sees_why_their_email_was_held(logged_in_client, held):
+    page = logged_in_client.get(reverse("screening:result", args=[held.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "waiting for a review" in body
+    assert "Verify your account" in body or "verify your account" in body
+
+
+def test_a_result_of_another_workspace_is_404(logged_in_client, eu_workspace):
+    other = content_screen(
+        workspace=eu_workspace, subject="x", from_address="a@b.example", html="<p>x</p>", text=""
+    )
+    assert logged_in_client.get(reverse("screening:result", args=[other.pk])).status_code == 404
+    assert logged_in_client.get("/screening/results/99999/").status_code == 404

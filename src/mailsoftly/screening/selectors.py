@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from mailsoftly.core.regions import Region
+from mailsoftly.core.tenancy import access_object
 from mailsoftly.screening.models import AccountRisk, Review, ScreeningResult
 
 
@@ -43,3 +44,8 @@ def screening_result_list(*, workspace, campaign_id: int | None = None):
 
 def account_risk_get(*, workspace) -> AccountRisk | None:
     return AccountRisk.objects.filter(workspace=workspace).first()
+
+
+def access_screening_result(*, workspace, id) -> ScreeningResult:
+    """One of ``workspace``'s results, or 404 alike for missing and not yours."""
+    return access_object(ScreeningResult, workspace=workspace, id=id)

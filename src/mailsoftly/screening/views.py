@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from mailsoftly.screening import selectors, services
 from mailsoftly.screening.forms import ReviewForm
+from mailsoftly.teams.decorators import workspace_required
 
 
 def staff_only(view):
@@ -89,3 +90,10 @@ def review_decide(request: HttpRequest, region: str, pk: int) -> HttpResponse:
         )
     messages.success(request, _("Decision saved; the sender has been notified."))
     return redirect("screening:queue")
+
+
+@workspace_required
+def result_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the screen found in one of the workspace's emails, and the review outcome."""
+    result = selectors.access_screening_result(workspace=request.workspace, id=pk)
+    return render(request, "screening/result.html", {"result": result})
