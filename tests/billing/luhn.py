@@ -53,3 +53,17 @@ def scan_databases(aliases=("default", "eu")) -> Iterator[tuple[str, str, str]]:
                             value = bytes(value).decode("latin-1")
                         for number in card_numbers(str(value)):
                             yield alias, table, number
+
+
+def scan_databases_for(needles, aliases=("default", "eu")) -> Iterator[tuple[str, str, str]]:
+    """(database, table, needle) wherever one of ``needles`` is stored."""
+    for alias in aliases:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            for table in connection.introspection.table_names(cursor):
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                for row in cursor.fetchall():
+                    text = " ".join(str(v) for v in row if v is not None)
+                    for needle in needles:
+                        if needle in text:
+                            yield alias, table, needle

@@ -9,10 +9,11 @@ import pytest
 from django.test import TestCase
 from django.urls import reverse
 
+from mailsoftly.billing.errors import WebhookRejected
 from mailsoftly.billing.gateways import fake
 from mailsoftly.billing.models import GatewayEvent, Invoice, Subscription, SubscriptionStatus
 from mailsoftly.billing.services import plan_choose, webhook_handle
-from tests.billing.luhn import card_numbers, scan_databases
+from tests.billing.luhn import card_numbers, scan_databases, scan_databases_for
 
 # Test card numbers from the card networks' public test ranges.
 VISA_TEST = "4242424242424242"
@@ -138,3 +139,33 @@ def test_subscribe_renew_fail_recover_through_stripe_leaves_no_card_number(
     assert sub.status == SubscriptionStatus.ACTIVE
     assert (sub.card_brand, sub.card_last4) == ("visa", "4242")
     assert _findings(caplog, capsys) == []
+
+
+@pytest.mark.policy("P04")
+def test_gateway_secrets_are_neither_stored_nor_logged(
+    workspace, user, stripe_api, stripe_events, caplog, capsys
+):
+    from tests.billing.conftest import WEBHOOK_SECRET
+
+    caplog.set_level(logging.DEBUG)
+    plan_choose(
+        workspace=workspace,
+        actor=user,
+        plan_code="pro",
+        success_url="http://testserver/billing/checkout/return/",
+        cancel_url="http://testserver/billing/",
+    )
+    payload = stripe_events.payload("invoice.paid", {"id": "in_x", "customer": "cus_x"})
+    webhook_handle(gateway_name="stripe", payload=payload, headers=stripe_events.headers(payload))
+    with pytest.raises(WebhookRejected):
+        webhook_handle(
+            gateway_name="stripe",
+            payload=payload,
+            headers=stripe_events.headers(payload, secret="whsec_wrong"),
+        )
+    secrets = ("sk_test_local_only", WEBHOOK_SECRET)
+    captured = capsys.readouterr()
+    logs = caplog.text + captured.out + captured.err
+    assert stripe_api.requests  # the key was used...
+    assert not [s for s in secrets if s in logs]  # ...and never logged
+    assert list(scan_databases_for(secrets)) == []

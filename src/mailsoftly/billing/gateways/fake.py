@@ -198,46 +198,55 @@ class FakeGateway(Gateway):
             body = json.loads(payload)
             data = body.get("data") or {}
             event_id, kind = str(body["id"]), str(body["type"])
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
             raise WebhookRejected("body is not a gateway event") from None
-        known = {
-            Kind.CHECKOUT_COMPLETED,
-            Kind.SUBSCRIPTION_UPDATED,
-            Kind.SUBSCRIPTION_DELETED,
-            Kind.INVOICE_PAID,
-            Kind.INVOICE_FAILED,
-            Kind.PAYMENT_METHOD,
-        }
-        invoice = None
-        if isinstance(data.get("invoice"), dict):
-            raw = data["invoice"]
-            invoice = InvoiceData(
-                invoice_id=str(raw.get("id", "")),
-                number=str(raw.get("number", "")),
-                paid=bool(raw.get("paid")),
-                amount_cents=int(raw.get("amount") or 0),
-                currency=str(raw.get("currency") or "usd")[:3],
-                period_start=_dt(raw.get("period_start")),
-                period_end=_dt(raw.get("period_end")),
-            )
-        card = data.get("card") if isinstance(data.get("card"), dict) else {}
-        brand, last4 = card_summary(card.get("brand"), card.get("last4"))
-        return Event(
-            id=event_id,
-            kind=kind if kind in known else Kind.UNKNOWN,
-            raw_type=kind[:80],
-            created=_dt(body.get("created")) or clock.now(),
-            customer_id=str(data.get("customer") or ""),
-            workspace_ref=str(data.get("workspace") or ""),
-            subscription_id=str(data.get("subscription") or ""),
-            plan_code=str(data.get("plan") or ""),
-            status=str(data.get("status") or ""),
-            current_period_end=_dt(data.get("current_period_end")),
-            cancel_at_period_end=bool(data.get("cancel_at_period_end")),
-            invoice=invoice,
-            card_brand=brand,
-            card_last4=last4,
+        try:
+            return _normalise(event_id, kind, body, data if isinstance(data, dict) else {})
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            raise WebhookRejected("event body has an unexpected shape") from None
+
+
+_KNOWN = {
+    Kind.CHECKOUT_COMPLETED,
+    Kind.SUBSCRIPTION_UPDATED,
+    Kind.SUBSCRIPTION_DELETED,
+    Kind.INVOICE_PAID,
+    Kind.INVOICE_FAILED,
+    Kind.PAYMENT_METHOD,
+}
+
+
+def _normalise(event_id: str, kind: str, body: dict, data: dict) -> Event:
+    invoice = None
+    if isinstance(data.get("invoice"), dict):
+        raw = data["invoice"]
+        invoice = InvoiceData(
+            invoice_id=str(raw.get("id", ""))[:120],
+            number=str(raw.get("number", ""))[:64],
+            paid=bool(raw.get("paid")),
+            amount_cents=raw.get("amount") if isinstance(raw.get("amount"), int) else 0,
+            currency=str(raw.get("currency") or "usd")[:3],
+            period_start=_dt(raw.get("period_start")),
+            period_end=_dt(raw.get("period_end")),
         )
+    card = data.get("card") if isinstance(data.get("card"), dict) else {}
+    brand, last4 = card_summary(card.get("brand"), card.get("last4"))
+    return Event(
+        id=event_id[:120],
+        kind=kind if kind in _KNOWN else Kind.UNKNOWN,
+        raw_type=kind[:80],
+        created=_dt(body.get("created")) or clock.now(),
+        customer_id=str(data.get("customer") or "")[:120],
+        workspace_ref=str(data.get("workspace") or ""),
+        subscription_id=str(data.get("subscription") or "")[:120],
+        plan_code=str(data.get("plan") or "")[:32],
+        status=str(data.get("status") or ""),
+        current_period_end=_dt(data.get("current_period_end")),
+        cancel_at_period_end=bool(data.get("cancel_at_period_end")),
+        invoice=invoice,
+        card_brand=brand,
+        card_last4=last4,
+    )
 
 
 def _fake_subscription(subscription_id: str, *, lock: bool = False) -> FakeSubscription:

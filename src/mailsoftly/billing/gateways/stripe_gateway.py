@@ -45,6 +45,13 @@ def _dt(value) -> datetime | None:
         return None
 
 
+def _int(value) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _id(value) -> str:
     """Stripe sends either an id or an expanded object with an id."""
     if isinstance(value, dict):
@@ -52,9 +59,13 @@ def _id(value) -> str:
     return str(value or "")[:120]
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _first_item(obj: dict) -> dict:
-    items = (obj.get("items") or {}).get("data") or []
-    return items[0] if items and isinstance(items[0], dict) else {}
+    items = _dict(obj.get("items")).get("data")
+    return items[0] if isinstance(items, list) and items and isinstance(items[0], dict) else {}
 
 
 class StripeGateway(Gateway):
@@ -201,7 +212,10 @@ class StripeGateway(Gateway):
             event_id, raw_type = str(body["id"]), str(body["type"])
         except (ValueError, KeyError, TypeError):
             raise WebhookRejected("body is not a Stripe event") from None
-        return _normalise(event_id, raw_type, body, obj if isinstance(obj, dict) else {})
+        try:
+            return _normalise(event_id, raw_type, body, obj if isinstance(obj, dict) else {})
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError):
+            raise WebhookRejected("event body has an unexpected shape") from None
 
 
 def _normalise(event_id: str, raw_type: str, body: dict, obj: dict) -> Event:
@@ -223,19 +237,19 @@ def _normalise(event_id: str, raw_type: str, body: dict, obj: dict) -> Event:
         return Event(
             **common,
             subscription_id=_id(obj.get("id")),
-            price_id=_id((item.get("price") or {}).get("id")),
+            price_id=_id(_dict(item.get("price")).get("id")),
             status=str(obj.get("status") or ""),
             current_period_end=_dt(obj.get("current_period_end") or item.get("current_period_end")),
             cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
         )
     if kind in (Kind.INVOICE_PAID, Kind.INVOICE_FAILED):
-        parent = (obj.get("parent") or {}).get("subscription_details") or {}
+        parent = _dict(_dict(obj.get("parent")).get("subscription_details"))
         paid = kind == Kind.INVOICE_PAID
         invoice = InvoiceData(
             invoice_id=_id(obj.get("id")),
             number=str(obj.get("number") or "")[:64],
             paid=paid,
-            amount_cents=int(obj.get("amount_paid") if paid else obj.get("amount_due") or 0),
+            amount_cents=_int(obj.get("amount_paid") if paid else obj.get("amount_due")),
             currency=str(obj.get("currency") or "usd")[:3],
             period_start=_dt(obj.get("period_start")),
             period_end=_dt(obj.get("period_end")),

@@ -12,6 +12,7 @@ Logs carry event ids, types and workspace ids only: never payloads, never secret
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -58,7 +59,7 @@ def webhook_handle(*, gateway_name: str, payload: bytes, headers: Mapping[str, s
     """
     try:
         gateway = gateway_get(gateway_name)
-        event = gateway.webhook_parse(payload=payload, headers=headers)
+        event = _clean(gateway.webhook_parse(payload=payload, headers=headers))
     except WebhookRejected as exc:
         log.warning(
             "billing webhook rejected", extra={"gateway": gateway_name[:20], "why": str(exc)}
@@ -104,6 +105,21 @@ def webhook_handle(*, gateway_name: str, payload: bytes, headers: Mapping[str, s
         },
     )
     return str(record.outcome)
+
+
+def _clean(event: Event) -> Event:
+    """No NUL characters (PostgreSQL text refuses them) and amounts that fit the column."""
+
+    def text(value):
+        return value.replace("\x00", "") if isinstance(value, str) else value
+
+    invoice = event.invoice
+    if invoice is not None:
+        fields = {f.name: text(getattr(invoice, f.name)) for f in dataclasses.fields(invoice)}
+        fields["amount_cents"] = max(-(2**31), min(2**31 - 1, int(invoice.amount_cents)))
+        invoice = dataclasses.replace(invoice, **fields)
+    values = {f.name: text(getattr(event, f.name)) for f in dataclasses.fields(event)}
+    return dataclasses.replace(event, **{**values, "invoice": invoice})
 
 
 def _apply(gateway_name: str, event: Event) -> int:
