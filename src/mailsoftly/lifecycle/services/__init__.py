@@ -24,6 +24,7 @@ from mailsoftly.lifecycle.services.holds import (
     legal_hold_place,
     legal_hold_release,
 )
+from mailsoftly.lifecycle.services.imports import WorkspaceImportError, workspace_import
 from mailsoftly.lifecycle.services.personal import (
     data_request_close,
     data_request_record,
@@ -52,6 +53,7 @@ __all__ = [
     "LegalHoldError",
     "PurgeResult",
     "TrashError",
+    "WorkspaceImportError",
     "account_deletion_purge_due",
     "account_deletion_request",
     "account_deletion_restore",
@@ -75,6 +77,7 @@ __all__ = [
     "trash_purge_due",
     "trash_restore",
     "workspace_content_purge",
+    "workspace_import",
     "workspace_purge_due",
     "workspace_restore",
     "workspace_trash",
