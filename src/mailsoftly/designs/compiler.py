@@ -159,8 +159,43 @@ def subject_check(subject: str) -> None:
         raise CompileError(str(exc), field="subject") from None
 
 
-def _document(kind: SourceKind, source: str, placeholders: _Placeholders) -> str:
+LAYOUT_MARKER = "<!-- content -->"
+LAYOUT_KINDS = (SourceKind.HTML, SourceKind.MARKDOWN, SourceKind.TEXT)
+
+
+def layout_check(layout: str) -> None:
+    """A layout is HTML holding the content marker exactly once, with valid merge tags."""
+    if layout.count(LAYOUT_MARKER) != 1:
+        raise CompileError(
+            _("A layout must contain the marker %(marker)s exactly once.")
+            % {"marker": LAYOUT_MARKER},
+            field="layout",
+        )
+    try:
+        merge_tags_check(layout)
+    except MergeTagError as exc:
+        raise CompileError(_("The layout: %(error)s") % {"error": exc}, field="layout") from None
+
+
+def _wrap(body: str, layout: str, placeholders: _Placeholders) -> str:
+    if not layout:
+        return _layout(body)
+    before, _marker, after = layout.partition(LAYOUT_MARKER)
+    document = placeholders.protect(before) + body + placeholders.protect(after)
+    if not re.search(r"<body\b", document, re.IGNORECASE):
+        document = f"<html><head></head><body>{document}</body></html>"
+    return document
+
+
+def _document(kind: SourceKind, source: str, placeholders: _Placeholders, layout: str = "") -> str:
     """Step 2: the source as one HTML document, merge tags still as placeholders."""
+    if layout and kind not in LAYOUT_KINDS:
+        raise CompileError(
+            _(
+                "Layouts wrap HTML, Markdown and plain-text bodies; MJML and blocks bring their own."
+            ),
+            field="layout",
+        )
     if kind == SourceKind.BLOCKS:
         try:
             return _mjml_to_html(blocks_to_mjml(source, protect=placeholders.protect))
@@ -170,23 +205,29 @@ def _document(kind: SourceKind, source: str, placeholders: _Placeholders) -> str
     if kind == SourceKind.MJML:
         return _mjml_to_html(protected)
     if kind == SourceKind.MARKDOWN:
-        return _layout(markdown.markdown(protected, extensions=["extra", "sane_lists"]))
+        body = markdown.markdown(protected, extensions=["extra", "sane_lists"])
+        return _wrap(body, layout, placeholders)
     if kind == SourceKind.TEXT:
-        return _layout(_text_to_html(protected))
+        return _wrap(_text_to_html(protected), layout, placeholders)
     if re.search(r"<body\b", protected, re.IGNORECASE):
+        if layout:
+            body = re.search(r"<body\b[^>]*>(.*)</body\s*>", protected, re.I | re.S)
+            return _wrap(body.group(1) if body else protected, layout, placeholders)
         return protected
-    return _layout(protected)
+    return _wrap(protected, layout, placeholders)
 
 
-def source_document(*, source_kind: str, source: str) -> str:
+def source_document(*, source_kind: str, source: str, layout: str = "") -> str:
     """The unsanitised HTML document of a source, merge tags restored (for the link checker)."""
     if len(source) > MAX_SOURCE_CHARS:
         raise CompileError(_("The content is too long."))
     placeholders = _Placeholders()
-    return placeholders.restore(_document(SourceKind(source_kind), source, placeholders))
+    return placeholders.restore(_document(SourceKind(source_kind), source, placeholders, layout))
 
 
-def source_compile(*, source_kind: str, source: str, preheader: str = "") -> CompiledSource:
+def source_compile(
+    *, source_kind: str, source: str, preheader: str = "", layout: str = ""
+) -> CompiledSource:
     """Compile one design body. Raises :class:`CompileError` with a clear message."""
     if len(source) > MAX_SOURCE_CHARS:
         raise CompileError(
@@ -200,7 +241,9 @@ def source_compile(*, source_kind: str, source: str, preheader: str = "") -> Com
     except CompileError as exc:
         raise CompileError(exc.message, field="preheader") from None
     kind = SourceKind(source_kind)
-    document = _document(kind, source, placeholders)
+    if layout:
+        layout_check(layout)
+    document = _document(kind, source, placeholders, layout)
     structural = {token for token, tag in placeholders.tags.items() if tag.startswith("{%")}
     css, body = sanitise.inline_and_clean(document)
     if structural - placeholders.tokens_in(body):

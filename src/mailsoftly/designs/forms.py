@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mailsoftly.designs.compiler import CompileError
-from mailsoftly.designs.models import Design, SourceKind
+from mailsoftly.designs.models import Design, SourceKind, Template
 from mailsoftly.designs.services import design_validate
 
 
@@ -21,6 +21,7 @@ class DesignForm(forms.ModelForm):
             "from_email",
             "reply_to",
             "source_kind",
+            "layout",
             "source",
             "collect_ip_addresses",
         ]
@@ -42,8 +43,18 @@ class DesignForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, workspace=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only this workspace's layouts can be chosen (a foreign id is "not a valid choice").
+        self.fields["layout"].queryset = (
+            Template.objects.for_workspace(workspace).filter(is_layout=True)
+            if workspace is not None
+            else Template.objects.none()
+        )
+        self.fields["layout"].required = False
+        self.fields["layout"].help_text = _(
+            "Optional, for HTML, Markdown and plain text: wrap the body in a saved layout."
+        )
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
@@ -65,6 +76,7 @@ class DesignForm(forms.ModelForm):
                 preheader=cleaned.get("preheader", ""),
                 source_kind=cleaned.get("source_kind", SourceKind.BLOCKS),
                 source=cleaned.get("source", ""),
+                layout=cleaned.get("layout"),
             )
         except CompileError as exc:
             field = exc.field if exc.field in self.fields else None
@@ -75,6 +87,9 @@ class DesignForm(forms.ModelForm):
 class TemplateSaveForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=200)
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
+    is_layout = forms.BooleanField(
+        label=_("Save as a layout (HTML with <!-- content --> where bodies go)"), required=False
+    )
 
 
 class MediaUploadForm(forms.Form):

@@ -37,6 +37,15 @@ class Design(WorkspaceOwned):
         _("format"), max_length=16, choices=SourceKind.choices, default=SourceKind.BLOCKS
     )
     source = models.TextField(_("content"), blank=True)
+    # Optional: a workspace layout template whose ``<!-- content -->`` marker this body fills.
+    layout = models.ForeignKey(
+        "designs.Template",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("layout"),
+    )
     # Jinja2 templates (merge tags intact) made by the compiler on every save.
     compiled_html = models.TextField(blank=True, editable=False)
     compiled_text = models.TextField(blank=True, editable=False)
@@ -100,6 +109,8 @@ class Template(WorkspaceOwned):
         _("format"), max_length=16, choices=SourceKind.choices, default=SourceKind.BLOCKS
     )
     source = models.TextField(_("content"), blank=True)
+    # A layout is HTML with one ``<!-- content -->`` marker; designs can wrap their body in it.
+    is_layout = models.BooleanField(_("layout"), default=False)
 
     class Meta:
         ordering = ["name", "id"]

@@ -15,21 +15,41 @@ from django.utils.translation import gettext as _
 
 from mailsoftly.audit.services import audit_record
 from mailsoftly.core import clock
-from mailsoftly.designs.compiler import CompileError, source_compile, subject_check
+from mailsoftly.designs.compiler import CompileError, layout_check, source_compile, subject_check
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind, Template
 from mailsoftly.designs.starters import Starter
 
 CONTENT_FIELDS = ("subject", "preheader", "source_kind", "source")
-ENVELOPE_FIELDS = ("name", "from_name", "from_email", "reply_to", "collect_ip_addresses")
+ENVELOPE_FIELDS = (
+    "name",
+    "from_name",
+    "from_email",
+    "reply_to",
+    "collect_ip_addresses",
+    "layout",
+)
 MAX_VERSIONS = 50
 
 
-def design_validate(*, subject: str, preheader: str, source_kind: str, source: str):
+def _layout_source(layout: Template | None) -> str:
+    if layout is None or layout.trashed_at is not None or not layout.is_layout:
+        return ""
+    return layout.source
+
+
+def design_validate(
+    *, subject: str, preheader: str, source_kind: str, source: str, layout: Template | None = None
+):
     """Compile the content or raise :class:`CompileError` naming the field to blame."""
     subject_check(subject)
     if source_kind not in SourceKind.values:
         raise CompileError(_("Choose a format."), field="source_kind")
-    return source_compile(source_kind=source_kind, source=source, preheader=preheader)
+    return source_compile(
+        source_kind=source_kind,
+        source=source,
+        preheader=preheader,
+        layout=_layout_source(layout),
+    )
 
 
 def _version_write(*, design: Design, user) -> None:
@@ -64,10 +84,11 @@ def design_create(
     from_email: str = "",
     reply_to: str = "",
     collect_ip_addresses: bool = False,
+    layout: Template | None = None,
 ) -> Design:
     """Create a design. Raises :class:`CompileError` if the content cannot become an email."""
     compiled = design_validate(
-        subject=subject, preheader=preheader, source_kind=source_kind, source=source
+        subject=subject, preheader=preheader, source_kind=source_kind, source=source, layout=layout
     )
     with transaction.atomic(using=workspace.database):
         design = Design.objects.for_workspace(workspace).create(
@@ -83,6 +104,7 @@ def design_create(
             compiled_html=compiled.html,
             compiled_text=compiled.text,
             collect_ip_addresses=collect_ip_addresses,
+            layout=layout,
             created_by=user,
         )
         _version_write(design=design, user=user)
@@ -109,7 +131,13 @@ def design_update(*, design: Design, user, **fields: Any) -> Design:
         raise TypeError(f"design_update got unexpected fields: {sorted(unknown)}")
     content = {field: fields.get(field, getattr(design, field)) for field in CONTENT_FIELDS}
     content_changed = any(content[f] != getattr(design, f) for f in CONTENT_FIELDS)
-    compiled = design_validate(**content) if content_changed or not design.compiled_html else None
+    layout = fields.get("layout", design.layout)
+    layout_changed = getattr(layout, "pk", None) != design.layout_id
+    compiled = (
+        design_validate(**content, layout=layout)
+        if content_changed or layout_changed or not design.compiled_html
+        else None
+    )
     with transaction.atomic(using=design.workspace.database):
         for field, value in fields.items():
             setattr(design, field, value)
@@ -142,6 +170,7 @@ def design_duplicate(*, design: Design, user) -> Design:
         source_kind=design.source_kind,
         source=design.source,
         collect_ip_addresses=design.collect_ip_addresses,
+        layout=design.layout,
     )
 
 
@@ -192,11 +221,17 @@ def design_unpublish(*, design: Design, user) -> Design:
 
 
 def template_create_from_design(
-    *, design: Design, user, name: str, description: str = ""
+    *, design: Design, user, name: str, description: str = "", is_layout: bool = False
 ) -> Template:
-    """Save a design's content as a reusable workspace template."""
+    """Save a design's content as a reusable template, or as a layout (HTML with the
+    ``<!-- content -->`` marker) that other designs can wrap their body in."""
+    if is_layout:
+        if design.source_kind != SourceKind.HTML:
+            raise CompileError(_("Only an HTML design can become a layout."), field="is_layout")
+        layout_check(design.source)
     workspace = design.workspace
     return Template.objects.for_workspace(workspace).create(
+        is_layout=is_layout,
         workspace=workspace,
         name=(name.strip() or design.name)[:200],
         description=description[:300],

@@ -119,11 +119,11 @@ def design_new(request: HttpRequest) -> HttpResponse:
 def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
     design = selectors.access_design(workspace=request.workspace, id=pk)
     if request.method != "POST":
-        form = DesignForm(instance=design)
+        form = DesignForm(instance=design, workspace=request.workspace)
     else:
         # The form validates a second copy: a refused save leaves ``design`` untouched.
         copy = selectors.access_design(workspace=request.workspace, id=pk)
-        form = DesignForm(request.POST, instance=copy)
+        form = DesignForm(request.POST, instance=copy, workspace=request.workspace)
         if form.is_valid():
             fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
             try:
@@ -200,7 +200,9 @@ def design_links(request: HttpRequest, pk: int) -> HttpResponse:
 def design_preview_draft(request: HttpRequest) -> HttpResponse:
     """Preview unsaved editor content (posted into the sandboxed frame). Saves nothing."""
     # An unsaved instance of this workspace, so validation looks in the right region.
-    form = DesignForm(request.POST, instance=Design(workspace=request.workspace))
+    form = DesignForm(
+        request.POST, instance=Design(workspace=request.workspace), workspace=request.workspace
+    )
     if not form.is_valid() or form.compiled is None:
         errors = [f"{form.fields[f].label if f in form.fields else ''} {e}".strip()
                   for f, errs in form.errors.items() for e in errs]  # fmt: skip
@@ -294,13 +296,18 @@ def design_save_as_template(request: HttpRequest, pk: int) -> HttpResponse:
     design = selectors.access_design(workspace=request.workspace, id=pk)
     form = TemplateSaveForm(request.POST)
     if form.is_valid():
-        services.template_create_from_design(
-            design=design,
-            user=request.user,
-            name=form.cleaned_data["name"],
-            description=form.cleaned_data["description"],
-        )
-        messages.success(request, _("Saved as a template."))
+        try:
+            services.template_create_from_design(
+                design=design,
+                user=request.user,
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                is_layout=form.cleaned_data["is_layout"],
+            )
+        except CompileError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved as a template."))
     else:
         messages.error(request, _("A template needs a name."))
     return redirect("designs:edit", pk=design.pk)
