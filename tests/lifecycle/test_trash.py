@@ -247,3 +247,22 @@ def test_bulk_trash_of_a_queryset_is_one_audit_row_per_workspace(workspace, user
     assert moved == 3
     event = AuditEvent.objects.get(action="trash.move")
     assert event.workspace_id == workspace.pk and len(event.after["ids"]) == 3
+
+
+@pytest.mark.policy("P26")
+def test_staff_restore_an_item_on_request(workspace, user, capsys):
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    contact = ContactFactory(workspace=workspace, email="asked@example.com")
+    services.trash_move(obj_or_queryset=contact, actor=user)
+    args = {"workspace": workspace.pk, "model": "contacts.contact", "staff": staff.username}
+    call_command("trash_restore", id=str(contact.pk), **args)
+    assert "restored contacts.contact" in capsys.readouterr().out
+    assert Contact.objects.for_workspace(workspace).get() == contact
+    with pytest.raises(CommandError, match="not in this workspace's trash"):
+        call_command("trash_restore", id=str(contact.pk), **args)
+    with pytest.raises(CommandError, match="no staff account"):
+        call_command("trash_restore", id="1", **{**args, "staff": user.username})
