@@ -297,3 +297,33 @@ def test_campaign_cannot_start_without_design_or_audience(workspace):
         services.campaign_send(campaign=campaign)
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.DRAFT
+
+
+def test_transient_4xx_is_retried_with_backoff_and_only_that_recipient(
+    workspace, smtp_server, relay, django_capture_on_commit_callbacks, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False)
+    refused_once: set[str] = set()
+
+    async def handle_RCPT(server, session, envelope, address, rcpt_options):
+        if address.startswith("person2@") and address not in refused_once:
+            refused_once.add(address)
+            return "451 4.7.1 greylisted, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handle_RCPT = handle_RCPT
+    contact_list, _ = make_list(workspace, people(3))
+    campaign = _send(make_campaign(workspace, contact_list), django_capture_on_commit_callbacks)
+    assert campaign.status == CampaignStatus.SENDING  # one recipient still to go
+    waiting = Delivery.objects.for_workspace(workspace).get(email="person2@example.org")
+    assert waiting.status == DeliveryStatus.QUEUED
+    assert waiting.not_before == dt.datetime(2026, 11, 25, 9, 1, tzinfo=dt.UTC)
+    assert "451" in waiting.reason
+    assert campaign_sweep_task() == 0  # not due yet
+    time_machine.move_to(dt.datetime(2026, 11, 25, 9, 1, 30, tzinfo=dt.UTC), tick=False)
+    assert campaign_sweep_task() == 1
+    received = sorted(m.rcpt_tos[0] for m in smtp_server.messages)
+    assert received == ["person1@example.org", "person2@example.org", "person3@example.org"]
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.sent_count) == (CampaignStatus.SENT, 3)

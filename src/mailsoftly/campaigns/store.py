@@ -148,7 +148,7 @@ class DeliveryStore:
         with transaction.atomic(using=self.db):
             for (outcome, code, detail), ids in groups.items():
                 if outcome == Outcome.SENT:
-                    self._finish(ids, DeliveryStatus.SENT, sent_at=now, smtp_code=code)
+                    self._finish(ids, DeliveryStatus.SENT, sent_at=now, smtp_code=code, reason="")
                 elif outcome == Outcome.BOUNCED:
                     self._finish(ids, DeliveryStatus.BOUNCED, smtp_code=code, reason=detail)
                     bounced_ids.extend(ids)
