@@ -24,6 +24,7 @@ from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.defaults import blank_source
 from mailsoftly.designs.forms import DesignForm, MediaUploadForm, TemplateSaveForm
+from mailsoftly.designs.linkfetch import fetching_enabled, links_fetch
 from mailsoftly.designs.links import design_links as design_links_check
 from mailsoftly.designs.media import MediaError, media_trash, media_upload
 from mailsoftly.designs.models import Design, SourceKind
@@ -187,10 +188,18 @@ def design_preview(request: HttpRequest, pk: int) -> HttpResponse:
 def design_links(request: HttpRequest, pk: int) -> HttpResponse:
     design = selectors.access_design(workspace=request.workspace, id=pk)
     links = design_links_check(source_kind=design.source_kind, source=design.source)
+    fetch = request.GET.get("fetch") == "1" and fetching_enabled()
+    answers = links_fetch([link.url for link in links if link.ok]) if fetch else {}
     return render(
         request,
         "designs/design_links.html",
-        {"design": design, "links": links, "problems": sum(not link.ok for link in links)},
+        {
+            "design": design,
+            "links": [(link, answers.get(link.url, "")) for link in links],
+            "problems": sum(not link.ok for link in links),
+            "can_fetch": fetching_enabled(),
+            "fetched": fetch,
+        },
     )
 
 
