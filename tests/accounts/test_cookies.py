@@ -131,3 +131,13 @@ def test_a_full_visit_sets_only_essential_cookies(client):
     visit(client.get("/account/"))
     assert seen <= ESSENTIAL, seen - ESSENTIAL
     assert set(client.cookies.keys()) <= ESSENTIAL
+
+
+@pytest.mark.policy("P33", "P11")
+def test_refusing_cookies_drops_and_stops_referral_tracking(client):
+    client.get("/accounts/signup/?utm_source=ad")
+    assert "accounts_first_touch" in client.session
+    client.post(reverse("accounts:cookie_consent"), {"choice": "refuse"})
+    assert "accounts_first_touch" not in client.session
+    client.get("/accounts/signup/?utm_source=again", HTTP_REFERER="https://x.example/")
+    assert "accounts_first_touch" not in client.session

@@ -21,7 +21,12 @@ def cookie_choice(request) -> str | None:
 
 
 def cookie_choice_set(request, *, accepted: bool) -> None:
+    from mailsoftly.accounts.middleware import FIRST_TOUCH_SESSION_KEY
+
     request.session[SESSION_KEY] = ACCEPTED if accepted else REFUSED
+    if not accepted:
+        # Referral tracking is not needed for the site to work: refusing drops it.
+        request.session.pop(FIRST_TOUCH_SESSION_KEY, None)
 
 
 def non_essential_cookies_allowed(request) -> bool:

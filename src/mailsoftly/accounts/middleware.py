@@ -13,6 +13,9 @@ from django.utils import timezone, translation
 
 from mailsoftly.core import clock
 
+COOKIE_CHOICE_KEY = "cookie_consent"  # mailsoftly.accounts.cookies.SESSION_KEY
+COOKIES_REFUSED = "refused"
+
 FIRST_TOUCH_SESSION_KEY = "accounts_first_touch"
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 _MAX = 200
@@ -81,7 +84,8 @@ class FirstTouchMiddleware:
 
     Only a visit that carries referral data (an outside referrer or utm_* parameters)
     writes anything, and only the first one: later visits never overwrite it. The data
-    stays in the server-side session until sign-up copies it onto the account.
+    stays in the server-side session until sign-up copies it onto the account. A visitor
+    who refuses non-essential cookies is not tracked (the banner also drops what was kept).
     """
 
     def __init__(self, get_response):
@@ -93,6 +97,7 @@ class FirstTouchMiddleware:
             request.method == "GET"
             and (user is None or not user.is_authenticated)
             and FIRST_TOUCH_SESSION_KEY not in request.session
+            and request.session.get(COOKIE_CHOICE_KEY) != COOKIES_REFUSED
         ):
             touch = first_touch_from_request(request)
             if touch:
