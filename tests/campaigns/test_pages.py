@@ -86,3 +86,22 @@ def test_list_and_dashboard_show_campaigns(logged_in_client, workspace):
     assert b"Visible one" in logged_in_client.get(reverse("campaigns:list")).content
     dashboard = logged_in_client.get(reverse("web:dashboard")).content.decode()
     assert "Campaigns sent" in dashboard
+
+
+def test_progress_shows_rate_and_time_remaining(logged_in_client, workspace, time_machine):
+    import datetime as dt
+
+    from mailsoftly.campaigns import services
+
+    time_machine.move_to(dt.datetime(2026, 11, 25, 9, 0, 10, tzinfo=dt.UTC), tick=False)
+    campaign = services.campaign_create(workspace=workspace, name="Live")
+    Campaign.objects.for_workspace(workspace).filter(pk=campaign.pk).update(
+        status=CampaignStatus.SENDING,
+        started_at=dt.datetime(2026, 11, 25, 9, 0, 0, tzinfo=dt.UTC),
+        total_count=100,
+        sent_count=40,
+    )
+    page = logged_in_client.get(reverse("campaigns:progress", args=[campaign.pk])).content
+    assert b"4.0 messages per second" in page
+    assert b"about 15 s remaining" in page
+    assert b'hx-trigger="every 2s"' in page

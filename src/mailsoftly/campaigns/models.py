@@ -104,6 +104,24 @@ class Campaign(WorkspaceOwned):
         return self.sent_count + self.failed_count + self.bounced_count + self.skipped_count
 
     @property
+    def rate_per_second(self) -> float | None:
+        """Messages handled per second since sending started (None before any)."""
+        from mailsoftly.core import clock
+
+        if not self.started_at or not self.done_count:
+            return None
+        end = self.finished_at or clock.now()
+        seconds = max((end - self.started_at).total_seconds(), 1.0)
+        return self.done_count / seconds
+
+    @property
+    def seconds_remaining(self) -> int | None:
+        rate = self.rate_per_second
+        if rate is None or self.status != CampaignStatus.SENDING:
+            return None
+        return round(max(self.total_count - self.done_count, 0) / rate)
+
+    @property
     def progress_percent(self) -> int:
         if not self.total_count:
             return 0
