@@ -45,6 +45,27 @@ def _celery_eager(settings):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(scope="session")
+def _cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, _cache_dir):
+    """Rate limits and throttles live in the cache: every test starts from an empty one.
+
+    The embedded file cache gets a folder of this test process's own, so parallel runs on
+    one machine do not clear each other's entries.
+    """
+    from django.core.cache import cache
+
+    default = settings.CACHES["default"]
+    if default["BACKEND"].endswith("FileBasedCache"):
+        settings.CACHES = {"default": {**default, "LOCATION": str(_cache_dir)}}
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def user(db):
     from tests.factories import UserFactory

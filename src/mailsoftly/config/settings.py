@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "mailsoftly.contacts",
     "mailsoftly.sending",
     "mailsoftly.campaigns",
+    "mailsoftly.tracking",
     "mailsoftly.screening",
 ]
 
@@ -307,6 +308,15 @@ CELERY_BEAT_SCHEDULE["campaigns.campaign_sweep"] = {
     "task": "campaigns.campaign_sweep",
     "schedule": 15.0,
 }
+
+# --- Tracking (mailsoftly.tracking) ----------------------------------------------------
+# With Redis, opens and clicks are appended to a stream and drained into the database in
+# batches; without it they are written directly, and there is nothing to drain.
+if ENV.redis_url:
+    CELERY_BEAT_SCHEDULE["tracking.drain_events"] = {
+        "task": "tracking.drain_events",
+        "schedule": 2.0,
+    }
 
 # --- Billing (mailsoftly.billing) ----------------------------------------------------
 # The gateway and its secrets come from the environment only (BILLING_GATEWAY,

@@ -1,0 +1,104 @@
+"""Recording tracking events without holding the request on a slow write.
+
+With Redis configured, an endpoint appends the event to a Redis stream (one round trip)
+and a worker drains the stream in batches into the database. Entries are acknowledged
+and deleted only after their batch is committed, so a worker killed mid-batch leaves them
+pending, and the next drain claims them: nothing is lost, and ingestion is idempotent by
+event key, so nothing is counted twice.
+
+The embedded default has no Redis: the endpoint ingests the event directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from functools import cache
+
+from mailsoftly.config import env
+
+logger = logging.getLogger(__name__)
+
+STREAM = "mailsoftly:tracking:events"
+GROUP = "ingest"
+CLAIM_IDLE_MS = 60_000
+
+
+@cache
+def _client():
+    url = env.get().redis_url
+    if not url:
+        return None
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return client
+
+
+def ensure_group(client) -> None:
+    import redis
+
+    try:
+        client.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except redis.ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def new_event(**fields) -> dict:
+    return {"key": uuid.uuid4().hex, **fields}
+
+
+def record(event: dict) -> None:
+    """Store one event durably, or log why it could not be. Never raises."""
+    client = _client()
+    if client is not None:
+        try:
+            client.xadd(STREAM, {"e": json.dumps(event)})
+            return
+        except Exception:
+            logger.warning("tracking stream unavailable; writing the event directly")
+    from mailsoftly.tracking.services import events_ingest
+
+    try:
+        events_ingest(events=[event])
+    except Exception:
+        logger.exception("tracking event could not be recorded", extra={"event_key": event["key"]})
+
+
+def drain(
+    *,
+    consumer: str = "worker",
+    batch: int = 500,
+    max_batches: int = 100,
+    claim_idle_ms: int = CLAIM_IDLE_MS,
+) -> int:
+    """Move buffered events into the database. Returns how many were ingested."""
+    from mailsoftly.tracking.services import events_ingest
+
+    client = _client()
+    if client is None:
+        return 0
+    ensure_group(client)
+    done = 0
+    for _ in range(max_batches):
+        # First take over what a dead consumer left pending, then read new entries.
+        _, claimed, *_ = client.xautoclaim(
+            STREAM, GROUP, consumer, min_idle_time=claim_idle_ms, start_id="0-0", count=batch
+        )
+        entries = (
+            claimed
+            or (client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=batch) or [[None, []]])[0][
+                1
+            ]
+        )
+        if not entries:
+            break
+        ids = [entry_id for entry_id, _ in entries]
+        events = [json.loads(fields[b"e"]) for _, fields in entries if fields and b"e" in fields]
+        events_ingest(events=events)
+        client.xack(STREAM, GROUP, *ids)
+        client.xdel(STREAM, *ids)
+        done += len(events)
+    return done

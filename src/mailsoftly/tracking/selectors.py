@@ -1,0 +1,190 @@
+"""Reads of the tracking app: reports and rates from the incremental counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, Sum
+
+from mailsoftly.tracking.models import CampaignActivity, CampaignStats, Engagement, Link
+
+
+def tracking_enabled_for(*, campaign) -> bool:
+    from mailsoftly.tracking.services import tracking_settings_get
+
+    return tracking_settings_get(workspace=campaign.workspace).tracking_enabled
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    recipients: int
+    delivered: int
+    hard_bounces: int
+    soft_bounces: int
+    unique_opens: int
+    opens: int
+    unique_clicks: int
+    clicks: int
+    machine_opens: int
+    machine_clicks: int
+    unsubscribes: int
+    complaints: int
+    interested: int
+    very_interested: int
+
+    @property
+    def open_rate(self):
+        return _rate(self.unique_opens, self.delivered)
+
+    @property
+    def click_rate(self):
+        return _rate(self.unique_clicks, self.delivered)
+
+    @property
+    def click_to_open_rate(self):
+        return _rate(self.unique_clicks, self.unique_opens)
+
+    @property
+    def interested_rate(self):
+        return _rate(self.interested, self.delivered)
+
+    @property
+    def very_interested_rate(self):
+        return _rate(self.very_interested, self.delivered)
+
+
+def campaign_report(*, campaign) -> CampaignReport:
+    stats = (
+        CampaignStats.objects.for_workspace(campaign.workspace).filter(campaign=campaign).first()
+        or CampaignStats()
+    )
+    delivered = campaign.sent_count
+    return CampaignReport(
+        recipients=campaign.total_count,
+        delivered=delivered,
+        hard_bounces=stats.hard_bounces + campaign.bounced_count,
+        soft_bounces=stats.soft_bounces,
+        unique_opens=stats.unique_opens,
+        opens=stats.opens,
+        unique_clicks=stats.unique_clicks,
+        clicks=stats.clicks,
+        machine_opens=stats.machine_opens,
+        machine_clicks=stats.machine_clicks,
+        unsubscribes=stats.unsubscribes,
+        complaints=stats.complaints,
+        interested=stats.interested,
+        very_interested=stats.very_interested,
+    )
+
+
+def link_report(*, campaign) -> list[Link]:
+    return list(
+        Link.objects.for_workspace(campaign.workspace)
+        .filter(campaign=campaign, is_honeypot=False)
+        .order_by("-unique_clicks", "-clicks", "id")
+    )
+
+
+def activity_series(*, campaign) -> dict:
+    """Opens and clicks per hour for the first 48 hours, then per day."""
+    rows = list(
+        CampaignActivity.objects.for_workspace(campaign.workspace)
+        .filter(campaign=campaign)
+        .values("hour", "opens", "clicks")
+    )
+    if not rows:
+        return {"labels": [], "opens": [], "clicks": []}
+    start = campaign.started_at or rows[0]["hour"]
+    buckets: dict = {}
+    for row in rows:
+        hour = row["hour"]
+        if hour - start < timedelta(hours=48):
+            label = hour.strftime("%Y-%m-%d %H:00")
+        else:
+            label = hour.strftime("%Y-%m-%d")
+        opens, clicks = buckets.get(label, (0, 0))
+        buckets[label] = (opens + row["opens"], clicks + row["clicks"])
+    return {
+        "labels": list(buckets),
+        "opens": [value[0] for value in buckets.values()],
+        "clicks": [value[1] for value in buckets.values()],
+    }
+
+
+def contact_engagement_level(*, workspace, contact_id: int) -> str:
+    """ "very_interested", "interested" or "cold", over all of the contact's deliveries."""
+    found = (
+        Engagement.objects.for_workspace(workspace)
+        .filter(contact_id=contact_id)
+        .aggregate(
+            very=Count("pk", filter=Q(very_interested=True)),
+            interested=Count("pk", filter=Q(interested=True)),
+        )
+    )
+    if found["very"]:
+        return "very_interested"
+    if found["interested"]:
+        return "interested"
+    return "cold"
+
+
+# Platform statistics (P17): aggregates only, suppressed for small groups.
+MIN_WORKSPACES = 10
+MIN_RECIPIENTS = 100
+
+
+def platform_statistics() -> dict:
+    """Totals and rates across every workspace of every region, or suppressed figures.
+
+    Only sums leave the databases; no workspace, campaign or recipient is named, and
+    nothing is shown while fewer than MIN_WORKSPACES workspaces or MIN_RECIPIENTS
+    recipients stand behind the figures.
+    """
+    from mailsoftly.campaigns.models import Campaign
+    from mailsoftly.core.regions import Region
+
+    totals = {
+        "workspaces": set(),
+        "recipients": 0,
+        "delivered": 0,
+        "unique_opens": 0,
+        "unique_clicks": 0,
+        "interested": 0,
+        "very_interested": 0,
+    }
+    for region in Region.values:
+        campaigns = Campaign.objects.dangerously_all_workspaces(region)
+        totals["workspaces"].update(
+            campaigns.filter(sent_count__gt=0).values_list("workspace_id", flat=True).distinct()
+        )
+        sums = campaigns.aggregate(recipients=Sum("total_count"), delivered=Sum("sent_count"))
+        totals["recipients"] += sums["recipients"] or 0
+        totals["delivered"] += sums["delivered"] or 0
+        stats = CampaignStats.objects.dangerously_all_workspaces(region).aggregate(
+            unique_opens=Sum("unique_opens"),
+            unique_clicks=Sum("unique_clicks"),
+            interested=Sum("interested"),
+            very_interested=Sum("very_interested"),
+        )
+        for key, value in stats.items():
+            totals[key] += value or 0
+    workspaces = len(totals.pop("workspaces"))
+    if workspaces < MIN_WORKSPACES or totals["recipients"] < MIN_RECIPIENTS:
+        return {"suppressed": True, "reason": "too few workspaces or recipients to report"}
+    delivered = totals["delivered"]
+    return {
+        "suppressed": False,
+        # Counts are rounded so that differencing two snapshots cannot single out a sender.
+        "workspaces": workspaces,
+        "recipients": round(totals["recipients"], -2),
+        "delivered": round(delivered, -2),
+        "open_rate": _rate(totals["unique_opens"], delivered),
+        "click_rate": _rate(totals["unique_clicks"], delivered),
+        "interested_rate": _rate(totals["interested"], delivered),
+        "very_interested_rate": _rate(totals["very_interested"], delivered),
+    }
