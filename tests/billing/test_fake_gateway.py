@@ -253,3 +253,20 @@ def test_a_users_billing_country_proposes_the_region_of_their_next_workspace(wor
     )
     assert region_proposed_for_user(user=user) == "eu"
     assert region_proposed_for_user(user=UserFactory()) is None
+
+
+def test_plan_page_warns_during_the_grace_period_and_offers_cancel(logged_in_client, workspace):
+    _pay(logged_in_client, _checkout(logged_in_client))
+    sub = Subscription.objects.get(workspace=workspace)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        fake.fake_renew(subscription_id=sub.subscription_id, pay=False)
+    html = logged_in_client.get(reverse("billing:plan")).content.decode()
+    assert "The last payment failed" in html
+    assert "Cancel at the end of the period" in html
+    assert 'data-testid="current-plan">Pro<' in html
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        logged_in_client.post(reverse("billing:cancel"))
+    response = logged_in_client.get(reverse("billing:plan"))
+    assert "ends at the end of the period" in response.content.decode()
+    assert Subscription.objects.get(workspace=workspace).cancel_at_period_end
+    assert "Cancel at the end of the period" not in response.content.decode()
