@@ -214,3 +214,21 @@ def test_service_refuses_to_accept_twice(user, workspace):
     invitation_accept(user=newbie, token=invitation_token(invitation))
     with pytest.raises(TeamError):
         invitation_accept(user=newbie, token=invitation_token(invitation))
+
+
+def test_an_unverified_address_neither_links_nor_accepts(client, user, workspace):
+    squatter = UserFactory(email="victim@example.org")
+    EmailAddress.objects.create(user=squatter, email="victim@example.org", verified=False)
+    invitation = _invite(workspace, user, email="victim@example.org")
+    assert invitation.user_id is None
+    client.force_login(squatter)
+    assert client.post(_open_url(invitation), {"answer": "accept"}).status_code == 403
+    assert not Membership.objects.filter(user=squatter, workspace=workspace).exists()
+
+
+def test_received_list_shows_only_invitations_to_proven_addresses(client, user, workspace):
+    squatter = UserFactory(email="victim@example.org")
+    EmailAddress.objects.create(user=squatter, email="victim@example.org", verified=False)
+    _invite(workspace, user, email="victim@example.org")
+    client.force_login(squatter)
+    assert list(client.get(reverse("teams:invitations_received")).context["invitations"]) == []

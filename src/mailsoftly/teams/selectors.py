@@ -103,9 +103,19 @@ def access_invitation(*, workspace: Workspace, id) -> Invitation:
 
 def invitation_list_for_user(*, user) -> QuerySet[Invitation]:
     """Open invitations addressed to this account (linked, or to its address)."""
+    from allauth.account.models import EmailAddress
+
+    rows = EmailAddress.objects.filter(user=user)
+    # Only addresses the account has proven (see services.invitations._user_owns_address).
+    emails = list(rows.filter(verified=True).values_list("email", flat=True))
+    if not rows.exists() and user.email:
+        emails = [user.email]
+    match = Q(user=user)
+    for email in emails:
+        match |= Q(email__iexact=email)
     return (
         Invitation.objects.filter(
-            Q(user=user) | Q(email__iexact=user.email or "\x00"),
+            match,
             status=InvitationStatus.PENDING,
             expires_at__gt=clock.now(),
             workspace__trashed_at__isnull=True,

@@ -91,9 +91,32 @@ def _check_open(invitation: Invitation) -> None:
 
 
 def _user_owns_address(user, email: str) -> bool:
-    if (user.email or "").casefold() == email.casefold():
+    """True if the account has proven it receives mail at ``email``.
+
+    A verified allauth address counts. An account with no allauth address rows at all
+    (made by staff or a script, never through sign-up) is trusted on its profile email.
+    """
+    addresses = EmailAddress.objects.filter(user=user)
+    if addresses.filter(email__iexact=email, verified=True).exists():
         return True
-    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+    return (user.email or "").casefold() == email.casefold() and not addresses.exists()
+
+
+def _account_for_address(address: str):
+    """The account that owns an address (by the rule above), or None."""
+    verified = (
+        EmailAddress.objects.filter(email__iexact=address, verified=True)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+    if verified is not None:
+        return verified.user
+    User = get_user_model()
+    for candidate in User.objects.filter(email__iexact=address).order_by("id")[:5]:
+        if _user_owns_address(candidate, address):
+            return candidate
+    return None
 
 
 def _check_addressee(invitation: Invitation, user) -> None:
@@ -167,15 +190,7 @@ def invitation_create(
             message=_("Invite people as Admin or Member; the Primary Admin role is handed over."),
         )
     address = _normalise_email(email)
-    User = get_user_model()
-    existing = User.objects.filter(email__iexact=address).order_by("id").first()
-    if existing is None:
-        linked = (
-            EmailAddress.objects.filter(email__iexact=address, verified=True)
-            .select_related("user")
-            .first()
-        )
-        existing = linked.user if linked else None
+    existing = _account_for_address(address)
     if (
         existing is not None
         and Membership.objects.active().filter(workspace_id=workspace.pk, user=existing).exists()
