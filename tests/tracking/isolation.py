@@ -1,6 +1,9 @@
 from tests.isolation.routes import EXEMPT, route
 
 EXEMPT["tracking:open"] = "public open pixel keyed by a signed token (forgery: tests/tracking)"
+EXEMPT["tracking:preferences"] = (
+    "recipient preference centre keyed by a signed token (tests/tracking)"
+)
 EXEMPT["tracking:click"] = "public click redirect keyed by a signed token (forgery: tests/tracking)"
 
 

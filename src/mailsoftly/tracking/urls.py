@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from mailsoftly.tracking import views
+from mailsoftly.tracking import preferences, views
 
 
 class TokenConverter:
@@ -20,6 +20,7 @@ app_name = "tracking"
 urlpatterns = [
     path("o/<trk:token>.gif", views.open_view, name="open"),
     path("c/<trk:token>", views.click_view, name="click"),
+    path("p/<str:token>/", preferences.preferences_view, name="preferences"),
     path("campaigns/<int:pk>/report/", views.report_view, name="report"),
     path("campaigns/<int:pk>/report.<str:fmt>", views.report_export, name="report_export"),
     path("platform/statistics/", views.platform_statistics_view, name="platform_statistics"),
