@@ -212,3 +212,16 @@ def test_suspended_account_cannot_send(workspace):
     gate = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
     assert not gate.allowed and gate.decision == "block"
     assert AccountRisk.objects.get(workspace=workspace).suspended_reason == "spam run"
+
+
+def test_test_sends_pass_the_same_gate(workspace):
+    gate = services.test_send_gate(
+        workspace=workspace,
+        subject="Test",
+        from_address="a@shop.example",
+        html='<a href="javascript:steal()">Open</a>',
+        text="",
+    )
+    assert not gate.allowed and gate.decision == "block"
+    result = ScreeningResult.objects.for_workspace(workspace).get(pk=gate.result_id)
+    assert result.kind == "test"

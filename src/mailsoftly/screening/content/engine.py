@@ -469,7 +469,7 @@ def check_sender(ctx: Context, deadline: Deadline) -> list[Reason]:
                     "The From address is at a free mailbox provider (%(domain)s); bulk mail "
                     "from such addresses is rejected by their DMARC policy."
                 ),
-                weight=2.0,
+                weight=1.5,
                 domain=sender,
             )
         )

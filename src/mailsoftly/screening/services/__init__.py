@@ -13,6 +13,7 @@ from mailsoftly.screening.services.screen import (
     campaign_screen,
     content_screen,
     screening_gate,
+    test_send_gate,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "screening_block",
     "screening_gate",
     "signup_record",
+    "test_send_gate",
 ]

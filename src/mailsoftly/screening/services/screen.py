@@ -202,7 +202,7 @@ class Gate:
 
 
 def screening_gate(*, workspace, campaign_id: int, kind: str = "campaign") -> Gate:
-    """Call before a campaign's (or test send's) first message. Never raises for content.
+    """Call before a campaign's first message. Never raises for content.
 
     * ``allowed=True``: send.
     * ``decision="hold"``: do not send; the content waits in the operator queue. When an
@@ -214,6 +214,28 @@ def screening_gate(*, workspace, campaign_id: int, kind: str = "campaign") -> Ga
     A high-risk account is held for review even when its content passes; a suspended
     account is blocked.
     """
+    return _gate(
+        workspace,
+        lambda: campaign_screen(workspace=workspace, campaign_id=campaign_id, kind=kind),
+    )
+
+
+def test_send_gate(*, workspace, subject: str, from_address: str, html: str, text: str) -> Gate:
+    """The same gate for a design's test send, which has no campaign row."""
+    return _gate(
+        workspace,
+        lambda: content_screen(
+            workspace=workspace,
+            subject=subject,
+            from_address=from_address,
+            html=html,
+            text=text,
+            kind="test",
+        ),
+    )
+
+
+def _gate(workspace, screen) -> Gate:
     risk = AccountRisk.objects.filter(workspace_id=workspace.pk).first()
     if risk is not None and risk.suspended_at is not None:
         return Gate(
@@ -221,7 +243,7 @@ def screening_gate(*, workspace, campaign_id: int, kind: str = "campaign") -> Ga
             decision=Decision.BLOCK,
             message=_("This account is suspended from sending. Contact support."),
         )
-    result = campaign_screen(workspace=workspace, campaign_id=campaign_id, kind=kind)
+    result = screen()
     effective = result.effective_decision
     if (
         effective == Decision.PASS
