@@ -92,6 +92,7 @@ def test_mailchimp_export_imports_with_tags_list_and_consent(workspace):
         ("utf-8", ","),
         ("utf-8-sig", ";"),
         ("utf-16", "\t"),
+        ("utf-16-le", ","),
         ("cp1252", ";"),
         ("latin-1", ","),
     ],
@@ -353,3 +354,14 @@ def test_a_second_runner_cannot_apply_the_same_batch(workspace):
             contact_import=stale, path=imports.contact_import_path(contact_import=stale)
         )
     assert Contact.objects.for_workspace(workspace).count() == 2
+
+
+@pytest.mark.policy("P40")
+def test_eu_import_writes_only_to_the_eu_database(eu_workspace):
+    job = upload(eu_workspace, MAILCHIMP)
+    job = run(eu_workspace, job, contact_list=ContactListFactory(workspace=eu_workspace))
+    assert job.status == ImportStatus.DONE, job.file_error
+    assert Contact.objects.using("eu").count() == 2
+    assert ConsentRecord.objects.using("eu").count() == 2
+    assert Contact.objects.using("default").count() == 0
+    assert ConsentRecord.objects.using("default").count() == 0
