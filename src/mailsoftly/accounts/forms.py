@@ -177,7 +177,8 @@ def _language_choices():
 
 
 def _timezone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    names = sorted(zoneinfo.available_timezones() | {"UTC"})
+    return [(name, name.replace("_", " ")) for name in names]
 
 
 class PreferencesForm(forms.Form):
