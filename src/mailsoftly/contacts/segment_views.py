@@ -36,6 +36,10 @@ OPERATORS = [
     ("not_in", gettext_lazy("is not subscribed to list")),
     ("has", gettext_lazy("has tag")),
     ("has_not", gettext_lazy("does not have tag")),
+    ("opened_last", gettext_lazy("opened any of the last N campaigns")),
+    ("clicked_last", gettext_lazy("clicked in any of the last N campaigns")),
+    ("never_opened", gettext_lazy("never opened")),
+    ("clicked_link", gettext_lazy("clicked a link containing")),
 ]
 
 
@@ -49,6 +53,7 @@ def _fields(workspace) -> list[tuple[str, str]]:
         ("created_at", _("Added")),
         ("list", _("List (value: list)")),
         ("tag", _("Tag")),
+        ("engagement", _("Engagement")),
     ]
     fields += [
         (f"field:{f.key}", f.label) for f in selectors.custom_field_list(workspace=workspace)
