@@ -365,3 +365,16 @@ def test_eu_import_writes_only_to_the_eu_database(eu_workspace):
     assert ConsentRecord.objects.using("eu").count() == 2
     assert Contact.objects.using("default").count() == 0
     assert ConsentRecord.objects.using("default").count() == 0
+
+
+def test_misdeclared_encoding_late_in_the_file_is_a_row_error(workspace):
+    good = "".join(f"p{i}@example.org,Name{i}\n" for i in range(4000))  # > 64 KB sample
+    data = ("email,first_name\n" + good).encode("utf-8") + "late@example.org,Zoë\n".encode(
+        "latin-1"
+    )
+    job = run(workspace, upload(workspace, data))
+    assert job.status == ImportStatus.DONE
+    assert job.created_count == 4000
+    error = job.row_errors.get()
+    assert error.row_number == 4002
+    assert "utf-8" in error.reason
