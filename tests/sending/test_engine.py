@@ -46,9 +46,12 @@ class FakeMessenger:
         self.pushed.append(envelope)
         self.done.append(Result(envelope.key, self.outcome, None, "x", self.connection_error))
 
-    def drain(self):
+    def drain(self, *, at_least=0, wait=0.0):
         out, self.done = self.done, []
         return out
+
+    def pending(self):
+        return 0
 
     def flush(self):
         return self.drain()

@@ -120,3 +120,19 @@ def test_sliding_window_zero_means_unlimited():
     for _ in range(1000):
         window.acquire()
     assert clock.slept == []
+
+
+def test_drain_waits_for_outcomes_so_the_engine_can_checkpoint_mid_batch(smtp_server):
+    messenger = SmtpMessenger(
+        SmtpConfig(host=smtp_server.host, port=smtp_server.port, max_connections=2)
+    )
+    skeleton = _skeleton()
+    try:
+        for key in range(1, 6):
+            messenger.push(_envelope(skeleton, key, f"r{key}@example.org"))
+        first = messenger.drain(at_least=5, wait=30)
+        assert sorted(r.key for r in first) == [1, 2, 3, 4, 5]
+        assert messenger.pending() == 0
+        assert messenger.flush() == []  # nothing reported twice
+    finally:
+        messenger.close()

@@ -24,9 +24,9 @@ they are claimed again. For a row the SMTP server never accepted, that resend is
 first delivery: exactly once. The one window that cannot be closed from our side is
 "the server answered 250 to DATA, then the worker died before the UPDATE committed": the
 recipient gets the message again (at-least-once for that row). The engine writes
-outcomes every ``checkpoint`` messages (25 by default) as well as at the end of each
-batch, so a crash re-sends at most the messages accepted since the last checkpoint,
-per worker; the resend carries the same Message-ID (derived from the delivery id), so
+outcomes as they arrive, every ``checkpoint`` messages or ``checkpoint_seconds`` (25 /
+0.25 s by default, see :class:`mailsoftly.sending.engine.Limits`), so a crash re-sends at
+most the messages accepted since the last checkpoint, per worker; the resend carries the same Message-ID (derived from the delivery id), so
 receivers that de-duplicate by Message-ID show it once. Making the window smaller costs a
 database write per message.
 """

@@ -57,6 +57,7 @@ class Store(Protocol):
 class Limits:
     batch_size: int = 200
     checkpoint: int = 25
+    checkpoint_seconds: float = 0.25
     max_consecutive_connection_errors: int = 10
     error_window: int = 100
     error_rate_threshold: float = 0.5
@@ -144,6 +145,15 @@ def run(
                 report.pushed += 1
                 if index % limits.checkpoint == 0:
                     verdict = record(messenger.drain()) or verdict
+            # Checkpoint while the pool finishes the batch, so a crash re-sends at most
+            # the outcomes of the last ``checkpoint`` messages or ``checkpoint_seconds``.
+            while messenger.pending():
+                verdict = (
+                    record(
+                        messenger.drain(at_least=limits.checkpoint, wait=limits.checkpoint_seconds)
+                    )
+                    or verdict
+                )
             verdict = record(messenger.flush() + unbuildable) or verdict
             if verdict:
                 report.paused_reason = verdict

@@ -20,6 +20,7 @@ import queue
 import smtplib
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -47,8 +48,13 @@ class Result:
 class Messenger(Protocol):
     def push(self, envelope: Envelope) -> None: ...
 
-    def drain(self) -> list[Result]:
-        """Outcomes that are already known, without waiting."""
+    def drain(self, *, at_least: int = 0, wait: float = 0.0) -> list[Result]:
+        """Outcomes known so far. With ``wait``, block until ``at_least`` are known, all
+        pushed envelopes are done, or ``wait`` seconds pass, whichever comes first."""
+        ...
+
+    def pending(self) -> int:
+        """Envelopes pushed whose outcome is not known yet."""
         ...
 
     def flush(self) -> list[Result]:
@@ -206,8 +212,22 @@ class SmtpMessenger:
             self._pending += 1
         self._jobs.put(envelope)
 
-    def drain(self) -> list[Result]:
+    def pending(self) -> int:
+        with self._pending_lock:
+            return self._pending
+
+    def drain(self, *, at_least: int = 0, wait: float = 0.0) -> list[Result]:
         out = []
+        if wait > 0:
+            deadline = time.monotonic() + wait
+            while len(out) < at_least and (self.pending() or not self._results.empty()):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    out.append(self._results.get(timeout=remaining))
+                except queue.Empty:
+                    break
         while True:
             try:
                 out.append(self._results.get_nowait())
@@ -237,8 +257,11 @@ class CaptureMessenger:
     def push(self, envelope: Envelope) -> None:
         self._buffer.append(envelope)
 
-    def drain(self) -> list[Result]:
-        return []
+    def drain(self, *, at_least: int = 0, wait: float = 0.0) -> list[Result]:
+        return []  # captured messages are written, and reported, at flush
+
+    def pending(self) -> int:
+        return 0
 
     def flush(self) -> list[Result]:
         from mailsoftly.sending.models import CapturedMessage
