@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -95,181 +95,234 @@ def events_ingest(*, events: list[dict]) -> int:
 
 
 def _ingest_region(region: str, batch: list[dict]) -> int:
-    from mailsoftly.campaigns.models import Delivery
-
     database = REGION_DATABASES[Region(region)]
-    keys = [event["key"] for event in batch]
-    seen = set(
-        Event.objects.dangerously_all_workspaces(region)
-        .filter(key__in=keys)
-        .values_list("key", flat=True)
-    )
-    fresh = [event for event in batch if event["key"] not in seen]
-    if not fresh:
-        return 0
-    deliveries = {
-        d.pk: d
-        for d in Delivery.objects.dangerously_all_workspaces(region)
-        .filter(pk__in={event["delivery_id"] for event in fresh})
-        .select_related("campaign", "campaign__design")
-    }
-    stored = 0
-    with transaction.atomic(using=database):
-        for event in fresh:
-            delivery = deliveries.get(event["delivery_id"])
-            if delivery is None:
+    unique: dict[str, dict] = {}
+    for event in batch:
+        unique.setdefault(event["key"], event)
+    for attempt in range(2):
+        try:
+            with transaction.atomic(using=database):
+                return _Batch(region, database, list(unique.values())).apply()
+        except IntegrityError:
+            # A concurrent writer stored some of these first; the retry skips them by key.
+            if attempt:
+                raise
+    return 0
+
+
+class _Batch:
+    """One region's batch of raw events: a handful of queries whatever its size."""
+
+    def __init__(self, region: str, database: str, events: list[dict]):
+        from mailsoftly.campaigns.models import Delivery
+
+        self.region, self.database = region, database
+        seen = set(
+            Event.objects.using(database)
+            .filter(key__in=[e["key"] for e in events])
+            .values_list("key", flat=True)
+        )
+        self.events = sorted(
+            (e for e in events if e["key"] not in seen), key=lambda e: _parse_at(e.get("at"))
+        )
+        self.deliveries = {
+            d.pk: d
+            for d in Delivery.objects.dangerously_all_workspaces(region)
+            .filter(pk__in={e["delivery_id"] for e in self.events})
+            .select_related("campaign", "campaign__design")
+        }
+        link_ids = {e.get("link_id") for e in self.events if e["kind"] == EventKind.CLICK}
+        self.links = {
+            link.pk: link for link in Link.objects.using(database).filter(pk__in=link_ids - {None})
+        }
+        workspace_ids = {d.workspace_id for d in self.deliveries.values()}
+        self.settings = {
+            t.workspace_id: t
+            for t in TrackingSettings.objects.using(database).filter(workspace_id__in=workspace_ids)
+        }
+        engaged = {
+            e["delivery_id"] for e in self.events if e["kind"] in (EventKind.OPEN, EventKind.CLICK)
+        }
+        self.engagements = {
+            en.delivery_id: en
+            for en in Engagement.objects.using(database)
+            .select_for_update()
+            .filter(delivery_id__in=engaged)
+        }
+        self.new_engagements: dict[int, Engagement] = {}
+        earliest = _parse_at(self.events[0].get("at")) if self.events else clock.now()
+        self.recent_clicks: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+        for delivery_id, at, link_id in (
+            Event.objects.using(database)
+            .filter(
+                delivery_id__in=engaged,
+                kind=EventKind.CLICK,
+                occurred_at__gte=earliest - timedelta(seconds=machines.BURST_SECONDS),
+            )
+            .values_list("delivery_id", "occurred_at", "link_id")
+        ):
+            self.recent_clicks[delivery_id].append((at, link_id))
+        self.stats: dict[int, Counter] = defaultdict(Counter)
+        self.link_counts: dict[int, Counter] = defaultdict(Counter)
+        self.activity: dict[tuple[int, datetime], Counter] = defaultdict(Counter)
+
+    def apply(self) -> int:
+        rows = [row for row in map(self._event, self.events) if row is not None]
+        Event.objects.using(self.database).bulk_create(rows)
+        Engagement.objects.using(self.database).bulk_create(self.new_engagements.values())
+        changed = [en for en in self.engagements.values() if en.pk and getattr(en, "_dirty", False)]
+        if changed:
+            Engagement.objects.using(self.database).bulk_update(
+                changed,
+                [
+                    "opens",
+                    "clicks",
+                    "machine_opens",
+                    "machine_clicks",
+                    "links_clicked",
+                    "first_open_at",
+                    "first_click_at",
+                    "interested",
+                    "very_interested",
+                ],
+            )
+        self._flush_counters()
+        return len(rows)
+
+    def _event(self, event: dict) -> Event | None:
+        delivery = self.deliveries.get(event["delivery_id"])
+        if delivery is None:
+            return None
+        campaign = delivery.campaign
+        at = _parse_at(event.get("at"))
+        kind = event["kind"]
+        ip = event.get("ip") or None
+        agent = (event.get("ua") or "")[:512]
+        link, reason = None, ""
+        if kind == EventKind.OPEN:
+            reason = machines.open_reason(ip=ip, user_agent=agent)
+        elif kind == EventKind.CLICK:
+            link = self.links.get(event.get("link_id"))
+            if link is None or link.campaign_id != campaign.pk:
+                return None
+            window = at - timedelta(seconds=machines.BURST_SECONDS)
+            recent = self.recent_clicks[delivery.pk]
+            others = {lid for when, lid in recent if when >= window and lid != link.pk}
+            reason = machines.click_reason(
+                user_agent=agent,
+                is_honeypot=link.is_honeypot,
+                occurred_at=at,
+                sent_at=delivery.sent_at,
+                recent_other_links=len(others),
+            )
+            recent.append((at, link.pk))
+        keep_identity = _collects_ip(campaign)
+        self._count(delivery, kind, link, at, machine=bool(reason), event=event)
+        return Event(
+            workspace_id=delivery.workspace_id,
+            key=event["key"],
+            kind=kind,
+            campaign_id=campaign.pk,
+            delivery_id=delivery.pk,
+            link=link,
+            occurred_at=at,
+            is_machine=bool(reason),
+            machine_reason=reason,
+            ip=ip if keep_identity else None,
+            user_agent=agent if keep_identity else "",
+        )
+
+    def _engagement(self, delivery) -> Engagement:
+        found = self.engagements.get(delivery.pk)
+        if found is None:
+            found = Engagement(
+                workspace_id=delivery.workspace_id,
+                delivery_id=delivery.pk,
+                campaign_id=delivery.campaign_id,
+                contact_id=delivery.contact_id,
+            )
+            self.engagements[delivery.pk] = self.new_engagements[delivery.pk] = found
+        found._dirty = True
+        return found
+
+    def _count(self, delivery, kind, link, at, *, machine: bool, event: dict) -> None:
+        stats = self.stats[delivery.campaign_id]
+        if kind == EventKind.UNSUBSCRIBE:
+            stats["unsubscribes"] += 1
+        elif kind == EventKind.COMPLAINT:
+            stats["complaints"] += 1
+        elif kind == EventKind.BOUNCE:
+            stats["hard_bounces" if event.get("bounce_type") == "hard" else "soft_bounces"] += 1
+        else:
+            self._count_engagement(delivery, stats, kind, link, at, machine)
+
+    def _count_engagement(self, delivery, stats, kind, link, at, machine) -> None:
+        engagement = self._engagement(delivery)
+        is_open = kind == EventKind.OPEN
+        if machine:
+            field = "machine_opens" if is_open else "machine_clicks"
+            setattr(engagement, field, getattr(engagement, field) + 1)
+            stats[field] += 1
+            if link is not None:
+                self.link_counts[link.pk]["machine_clicks"] += 1
+            return
+        thresholds = self.settings.get(delivery.workspace_id) or TrackingSettings()
+        was_interested, was_very = engagement.interested, engagement.very_interested
+        if is_open:
+            if engagement.opens == 0:
+                stats["unique_opens"] += 1
+                engagement.first_open_at = at
+            engagement.opens += 1
+            stats["opens"] += 1
+        else:
+            if engagement.clicks == 0:
+                stats["unique_clicks"] += 1
+                engagement.first_click_at = at
+            engagement.clicks += 1
+            stats["clicks"] += 1
+            self.link_counts[link.pk]["clicks"] += 1
+            if link.pk not in engagement.links_clicked:
+                engagement.links_clicked = [*engagement.links_clicked, link.pk]
+                self.link_counts[link.pk]["unique_clicks"] += 1
+        engagement.interested = engagement.opens > 0 or engagement.clicks > 0
+        engagement.very_interested = (
+            engagement.opens >= thresholds.very_interested_opens
+            or len(engagement.links_clicked) >= thresholds.very_interested_links
+        )
+        if engagement.interested and not was_interested:
+            stats["interested"] += 1
+        if engagement.very_interested and not was_very:
+            stats["very_interested"] += 1
+        hour = at.replace(minute=0, second=0, microsecond=0)
+        self.activity[(delivery.campaign_id, hour)]["opens" if is_open else "clicks"] += 1
+
+    def _flush_counters(self) -> None:
+        db = self.database
+        workspace_of = {d.campaign_id: d.workspace_id for d in self.deliveries.values()}
+        for campaign_id, counts in self.stats.items():
+            if not counts:
                 continue
-            if _ingest_one(database, delivery, event):
-                stored += 1
-    return stored
+            CampaignStats.objects.using(db).get_or_create(
+                campaign_id=campaign_id, defaults={"workspace_id": workspace_of[campaign_id]}
+            )
+            CampaignStats.objects.using(db).filter(campaign_id=campaign_id).update(
+                **{field: F(field) + n for field, n in counts.items()}
+            )
+        for link_id, counts in self.link_counts.items():
+            Link.objects.using(db).filter(pk=link_id).update(
+                **{field: F(field) + n for field, n in counts.items()}
+            )
+        for (campaign_id, hour), counts in self.activity.items():
+            CampaignActivity.objects.using(db).get_or_create(
+                campaign_id=campaign_id,
+                hour=hour,
+                defaults={"workspace_id": workspace_of[campaign_id]},
+            )
+            CampaignActivity.objects.using(db).filter(campaign_id=campaign_id, hour=hour).update(
+                **{field: F(field) + n for field, n in counts.items()}
+            )
 
 
 def _collects_ip(campaign) -> bool:
     design = getattr(campaign, "design", None)
     return bool(design is not None and design.collect_ip_addresses)
-
-
-def _ingest_one(database: str, delivery, event: dict) -> bool:
-    campaign = delivery.campaign
-    at = _parse_at(event.get("at"))
-    kind = event["kind"]
-    ip = event.get("ip") or None
-    agent = (event.get("ua") or "")[:512]
-    link = None
-    reason = ""
-    if kind == EventKind.OPEN:
-        reason = machines.open_reason(ip=ip, user_agent=agent)
-    elif kind == EventKind.CLICK:
-        link = (
-            Link.objects.using(database)
-            .filter(pk=event.get("link_id"), campaign_id=campaign.pk)
-            .first()
-        )
-        if link is None:
-            return False
-        recent = (
-            Event.objects.using(database)
-            .filter(
-                delivery=delivery,
-                kind=EventKind.CLICK,
-                occurred_at__gte=at - timedelta(seconds=machines.BURST_SECONDS),
-            )
-            .exclude(link=link)
-            .values("link")
-            .distinct()
-            .count()
-        )
-        reason = machines.click_reason(
-            user_agent=agent,
-            is_honeypot=link.is_honeypot,
-            occurred_at=at,
-            sent_at=delivery.sent_at,
-            recent_other_links=recent,
-        )
-    keep_identity = _collects_ip(campaign)
-    try:
-        with transaction.atomic(using=database):
-            Event.objects.using(database).create(
-                workspace_id=delivery.workspace_id,
-                key=event["key"],
-                kind=kind,
-                campaign=campaign,
-                delivery=delivery,
-                link=link,
-                occurred_at=at,
-                is_machine=bool(reason),
-                machine_reason=reason,
-                ip=ip if keep_identity else None,
-                user_agent=agent if keep_identity else "",
-            )
-    except IntegrityError:
-        return False  # the same event arrived twice: stored once
-    _count(database, delivery, kind, link, at, machine=bool(reason), event=event)
-    return True
-
-
-def _count(database, delivery, kind, link, at, *, machine: bool, event: dict) -> None:
-    campaign = delivery.campaign
-    stats, _ = CampaignStats.objects.using(database).get_or_create(
-        campaign=campaign, defaults={"workspace_id": delivery.workspace_id}
-    )
-    stats_updates: dict = {}
-    if kind == EventKind.UNSUBSCRIBE:
-        stats_updates["unsubscribes"] = F("unsubscribes") + 1
-    elif kind == EventKind.COMPLAINT:
-        stats_updates["complaints"] = F("complaints") + 1
-    elif kind == EventKind.BOUNCE:
-        field = "hard_bounces" if event.get("bounce_type") == "hard" else "soft_bounces"
-        stats_updates[field] = F(field) + 1
-    elif kind in (EventKind.OPEN, EventKind.CLICK):
-        engagement, _ = (
-            Engagement.objects.using(database)
-            .select_for_update()
-            .get_or_create(
-                delivery=delivery,
-                defaults={
-                    "workspace_id": delivery.workspace_id,
-                    "campaign": campaign,
-                    "contact_id": delivery.contact_id,
-                },
-            )
-        )
-        _count_engagement(database, engagement, stats_updates, kind, link, at, machine)
-    if stats_updates:
-        CampaignStats.objects.using(database).filter(pk=stats.pk).update(**stats_updates)
-
-
-def _count_engagement(database, engagement, stats_updates, kind, link, at, machine) -> None:
-    settings = (
-        TrackingSettings.objects.using(database)
-        .filter(workspace_id=engagement.workspace_id)
-        .first()
-        or TrackingSettings()
-    )
-    is_open = kind == EventKind.OPEN
-    if machine:
-        field = "machine_opens" if is_open else "machine_clicks"
-        setattr(engagement, field, getattr(engagement, field) + 1)
-        stats_updates[field] = F(field) + 1
-        if link is not None:
-            Link.objects.using(database).filter(pk=link.pk).update(
-                machine_clicks=F("machine_clicks") + 1
-            )
-        engagement.save(using=database)
-        return
-    was_interested, was_very = engagement.interested, engagement.very_interested
-    if is_open:
-        if engagement.opens == 0:
-            stats_updates["unique_opens"] = F("unique_opens") + 1
-            engagement.first_open_at = at
-        engagement.opens += 1
-        stats_updates["opens"] = F("opens") + 1
-    else:
-        if engagement.clicks == 0:
-            stats_updates["unique_clicks"] = F("unique_clicks") + 1
-            engagement.first_click_at = at
-        engagement.clicks += 1
-        stats_updates["clicks"] = F("clicks") + 1
-        link_updates = {"clicks": F("clicks") + 1}
-        if link.pk not in engagement.links_clicked:
-            engagement.links_clicked = [*engagement.links_clicked, link.pk]
-            link_updates["unique_clicks"] = F("unique_clicks") + 1
-        Link.objects.using(database).filter(pk=link.pk).update(**link_updates)
-    engagement.interested = engagement.opens > 0 or engagement.clicks > 0
-    engagement.very_interested = (
-        engagement.opens >= settings.very_interested_opens
-        or len(engagement.links_clicked) >= settings.very_interested_links
-    )
-    if engagement.interested and not was_interested:
-        stats_updates["interested"] = F("interested") + 1
-    if engagement.very_interested and not was_very:
-        stats_updates["very_interested"] = F("very_interested") + 1
-    engagement.save(using=database)
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    activity, _ = CampaignActivity.objects.using(database).get_or_create(
-        campaign_id=engagement.campaign_id,
-        hour=hour,
-        defaults={"workspace_id": engagement.workspace_id},
-    )
-    field = "opens" if is_open else "clicks"
-    CampaignActivity.objects.using(database).filter(pk=activity.pk).update(**{field: F(field) + 1})

@@ -2,107 +2,45 @@
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from mailsoftly.core import clock
-from mailsoftly.tracking import recorder, selectors, tokens
-from mailsoftly.tracking.models import EventKind, Link
-
-GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-OPENS_PER_DELIVERY_AND_IP_PER_HOUR = 20
+from mailsoftly.tracking import hits, selectors
 
 
 def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _pixel() -> HttpResponse:
-    response = HttpResponse(GIF, content_type="image/gif")
-    response["Cache-Control"] = "no-cache, no-store, must-revalidate, private, max-age=0"
-    response["Pragma"] = "no-cache"
-    response["Expires"] = "0"
-    return response
-
-
-def _flooding(target: tokens.Target, ip: str | None) -> bool:
-    """Past a few opens of one delivery from one address an hour, stop recording.
-
-    Keyed by delivery and address, so a flood never hides the first open of anyone else.
-    """
-    key = f"trk:o:{target.region}:{target.delivery_id}:{ip}"
-    try:
-        if cache.add(key, 1, timeout=3600):
-            return False
-        return cache.incr(key) > OPENS_PER_DELIVERY_AND_IP_PER_HOUR
-    except Exception:
-        return False
-
-
 @require_GET
 @never_cache
 def open_view(request: HttpRequest, token: str) -> HttpResponse:
     """The open pixel: always the GIF, whatever the token or the event store."""
-    target = tokens.read(token, kind="open")
-    ip = _client_ip(request)
-    if target is not None and not _flooding(target, ip):
-        recorder.record(
-            recorder.new_event(
-                kind=EventKind.OPEN,
-                region=target.region,
-                delivery_id=target.delivery_id,
-                at=clock.now().isoformat(),
-                ip=ip,
-                ua=request.headers.get("User-Agent", "")[:512],
-            )
-        )
-    return _pixel()
-
-
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "tracking/link_not_found.html", status=404)
+    hits.open_hit(token, ip=_client_ip(request), user_agent=request.headers.get("User-Agent", ""))
+    response = HttpResponse(hits.GIF)
+    for name, value in hits.PIXEL_HEADERS:
+        response[name] = value
+    return response
 
 
 @require_GET
 @never_cache
 def click_view(request: HttpRequest, token: str) -> HttpResponse:
     """Redirect to the stored destination of a signed link, and record the click."""
-    target = tokens.read(token, kind="click")
-    if target is None:
-        return _not_found(request)
-    link = (
-        Link.objects.dangerously_all_workspaces(target.region)
-        .filter(pk=target.link_id)
-        .only("url", "is_honeypot")
-        .first()
+    destination = hits.click_hit(
+        token, ip=_client_ip(request), user_agent=request.headers.get("User-Agent", "")
     )
-    if link is None:
-        return _not_found(request)
-    recorder.record(
-        recorder.new_event(
-            kind=EventKind.CLICK,
-            region=target.region,
-            delivery_id=target.delivery_id,
-            link_id=link.pk,
-            at=clock.now().isoformat(),
-            ip=_client_ip(request),
-            ua=request.headers.get("User-Agent", "")[:512],
-        )
-    )
-    if link.is_honeypot or not link.url.lower().startswith(("http://", "https://")):
+    if destination is None:
         return render(request, "tracking/link_not_found.html", status=404)
-    # Exactly the stored URL: none of the destination's parameters removed, none added.
-    return HttpResponseRedirect(link.url)
+    return HttpResponseRedirect(destination)
 
 
 @login_required

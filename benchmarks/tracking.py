@@ -1,0 +1,180 @@
+"""Load the open and click endpoints the way production serves them, and find the ceiling.
+
+Production style: granian (WSGI, 2 workers) on PostgreSQL + Redis, the event stream
+drained after the load. wrk (Debian package) drives each endpoint on loopback for
+DURATION seconds; a bare WSGI app returning the same GIF on the same server is the
+ceiling. Bounded: fixed duration per run, loopback only.
+
+Needs: PostgreSQL and Redis running (defaults: 127.0.0.1), wrk on PATH.
+Run:   .venv/bin/python benchmarks/tracking.py [--duration 20] [--deliveries 2000]
+Last line of output: one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/mailsoftly_bench")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def serve(app: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "2",
+         "--host", "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "error", app],
+        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+LUA = """
+local paths = {}
+init = function(args)
+  for line in io.lines(args[1]) do paths[#paths + 1] = line end
+end
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+def wrk(port: int, paths_file: str, duration: int, lua: str) -> dict:
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency", "-s", lua,
+         f"http://127.0.0.1:{port}/", "--", paths_file],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "requests": total, "p99_ms": float(p99.group(1)) * scale,
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--deliveries", type=int, default=2000)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    var = Path(tempfile.mkdtemp(prefix="mailsoftly-bench-"))
+    env = {**os.environ, "DATABASE_URL": PG, "DATABASE_URL_EU": PG + "_eu", "REDIS_URL": REDIS,
+           "MAILSOFTLY_VAR_DIR": str(var), "LOG_LEVEL": "ERROR",
+           "DJANGO_SETTINGS_MODULE": "mailsoftly.config.settings"}
+    for name in (PG.rsplit("/", 1)[1], PG.rsplit("/", 1)[1] + "_eu"):
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    for alias in ("default", "eu"):
+        subprocess.run([sys.executable, "-m", "mailsoftly", "manage", "migrate", "--database", alias, "-v0"],
+                       env=env, check=True)
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from mailsoftly.tracking import recorder
+    from mailsoftly.tracking.models import Event
+    from benchmarks._tracking_seed import seed
+
+    open_paths, click_paths, campaign = seed(args.deliveries)
+    recorder._client().flushdb()
+    files = {}
+    for name, paths in (("open", open_paths), ("click", click_paths), ("ceiling", ["/o/x.gif"])):
+        files[name] = str(var / f"{name}.txt")
+        Path(files[name]).write_text("\n".join(paths) + "\n")
+    lua = str(var / "paths.lua")
+    Path(lua).write_text(LUA)
+    connection.close()
+
+    results = {}
+    port = free_port()
+    server = serve("mailsoftly.config.wsgi:application", port, env, ROOT)
+    try:
+        wait_port(port)
+        results["open"] = wrk(port, files["open"], args.duration, lua)
+        results["click"] = wrk(port, files["click"], args.duration, lua)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    port = free_port()
+    ceiling = serve("_ceiling_app:application", port, env, ROOT / "benchmarks")
+    try:
+        wait_port(port)
+        results["ceiling"] = wrk(port, files["ceiling"], args.duration, lua)
+    finally:
+        ceiling.terminate()
+        ceiling.wait(timeout=30)
+
+    started = time.perf_counter()
+    while recorder.drain(consumer="bench", claim_idle_ms=0, batch=2000):
+        pass
+    drain_s = time.perf_counter() - started
+    sent = results["open"]["requests"] + results["click"]["requests"]
+    stored = Event.objects.dangerously_all_workspaces("us").count()
+
+    from django.test import Client
+
+    from mailsoftly.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench"))
+    client.get(f"/campaigns/{campaign.pk}/report/")
+    timings = []
+    for _ in range(5):
+        t = time.perf_counter()
+        assert client.get(f"/campaigns/{campaign.pk}/report/").status_code == 200
+        timings.append((time.perf_counter() - t) * 1000)
+    report_ms = sorted(timings)[2]
+
+    ceiling_rps = results["ceiling"]["rps"]
+    figures = {
+        "opens_per_s": round(results["open"]["rps"]),
+        "clicks_per_s": round(results["click"]["rps"]),
+        "ceiling_per_s": round(ceiling_rps),
+        "ratio": round(min(results["open"]["rps"], results["click"]["rps"]) / ceiling_rps, 2),
+        "p99_ms": round(max(results["open"]["p99_ms"], results["click"]["p99_ms"]), 1),
+        "events_lost": sent - stored,
+        "report_ms": round(report_ms, 1),
+        "drain_s": round(drain_s, 1),
+        "requests": sent,
+    }
+    print(f"opens  {figures['opens_per_s']:>8}/s   p99 {results['open']['p99_ms']:.1f} ms")
+    print(f"clicks {figures['clicks_per_s']:>8}/s   p99 {results['click']['p99_ms']:.1f} ms")
+    print(f"ceiling {figures['ceiling_per_s']:>7}/s   ratio {figures['ratio']} (target >= 0.5)")
+    print(f"events: {sent} requests, {stored} stored, lost {figures['events_lost']} (target 0); drained in {drain_s:.1f}s")
+    print(f"report page: {report_ms:.1f} ms median of 5 (target < 200 ms)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

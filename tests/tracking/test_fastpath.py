@@ -1,0 +1,76 @@
+"""The WSGI fast path answers the pixel and clicks exactly as the Django views do."""
+
+import io
+
+from django.core import signals
+from django.db import close_old_connections
+from django.test import Client
+
+from mailsoftly.config.wsgi import application
+from mailsoftly.tracking import tokens
+from mailsoftly.tracking.models import Event
+from mailsoftly.tracking.recorder import drain
+from mailsoftly.tracking.services import link_get_or_create
+
+
+def _call(path, **extra):
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "8000",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+        "REMOTE_ADDR": "192.0.2.1",
+        "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux) Firefox/133",
+        **extra,
+    }
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    # Like Django's test client: keep the test's transaction open across the request.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        body = b"".join(application(environ, start_response))
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+    return seen["status"], seen["headers"], body
+
+
+def test_pixel_is_answered_before_django(sent_campaign, deliveries):
+    status, headers, body = _call(
+        f"/o/{tokens.open_token(region='us', delivery_id=deliveries[0].pk)}.gif"
+    )
+    assert (
+        status == "200 OK" and headers["Content-Type"] == "image/gif" and body.startswith(b"GIF89a")
+    )
+    assert "Set-Cookie" not in headers and "no-store" in headers["Cache-Control"]
+    drain(claim_idle_ms=0)
+    assert Event.objects.for_workspace(sent_campaign.workspace).count() == 1
+
+
+def test_pixel_answers_for_garbage_too(db):
+    status, _, body = _call("/o/not-a-token.gif")
+    assert status == "200 OK" and body.startswith(b"GIF89a")
+
+
+def test_click_redirects_to_the_stored_url_and_forgeries_get_404(sent_campaign, deliveries):
+    url = "https://shop.example/über?q=a b&x=1"
+    link = link_get_or_create(campaign=sent_campaign, url=url)
+    token = tokens.click_token(region="us", delivery_id=deliveries[0].pk, link_id=link.pk)
+    status, headers, _ = _call(f"/c/{token}")
+    assert status == "302 Found"
+    assert headers["Location"] == "https://shop.example/%C3%BCber?q=a%20b&x=1"
+    status, headers, _ = _call(f"/c/{token[:-1]}A")
+    assert status == "404 Not Found" and "Location" not in headers
+
+
+def test_other_paths_go_to_django(db):
+    status, _, body = _call("/healthz")
+    assert status.startswith("200") and b'"ok"' in body
+    assert Client().get("/healthz").status_code == 200
