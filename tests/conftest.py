@@ -45,6 +45,19 @@ def _celery_eager(settings):
     app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 costs ~0.3 s a hash on this machine; tests that don't test hashing use MD5.
+
+    Tests marked ``@pytest.mark.argon2`` keep the production hashers.
+    """
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = [
+            "django.contrib.auth.hashers.MD5PasswordHasher",
+            *settings.PASSWORD_HASHERS,
+        ]
+
+
 @pytest.fixture(scope="session")
 def _cache_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("cache")

@@ -31,6 +31,7 @@ def test_signup_form_asks_for_username_email_and_password(client):
     assert 'name="marketing_opt_in" id="id_marketing_opt_in">' in page
 
 
+@pytest.mark.argon2
 @pytest.mark.policy("P04", "P05", "P41", "P19")
 def test_signup_creates_account_with_recorded_policy_acceptance(signup, signup_data):
     response = signup(signup_data, REMOTE_ADDR="203.0.113.7")
