@@ -247,3 +247,32 @@ def test_rendered_output_has_a_size_limit(monkeypatch):
     compiled = _compiled("text", "{{ contact.bio }}")
     with pytest.raises(RenderError):
         compiled.render({"contact": {"bio": "x" * 5000}})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("javascript:alert(1)", 'href=""'),
+        (" JaVaScRiPt:alert(1)", 'href=""'),
+        ("data:text/html,<script>x</script>", 'href=""'),
+        ("https://ada.example/page?a=1", 'href="https://ada.example/page?a=1"'),
+        ("mailto:ada@example.com", 'href="mailto:ada@example.com"'),
+    ],
+)
+def test_contact_values_in_links_must_be_web_mail_or_tel_addresses(value, expected):
+    compiled = _compiled("html", '<a href="{{ contact.site }}">Site</a><p>{{ contact.site }}</p>')
+    email = compiled.render({"contact": {"site": value}})
+    assert expected in email.html.replace("&amp;", "&")
+    # Outside links the value is just (escaped) text.
+    assert "<script>" not in email.html
+
+
+def test_link_guard_keeps_fallbacks_and_leaves_our_own_urls_alone():
+    compiled = _compiled(
+        "html",
+        "<a href=\"{{ contact.site | default('https://fallback.example') }}\">x</a>"
+        '<a href="{{ unsubscribe_url }}">u</a>',
+    )
+    email = compiled.render({"contact": {}, "unsubscribe_url": "https://u.example/1"})
+    assert 'href="https://fallback.example"' in email.html
+    assert 'href="https://u.example/1"' in email.html

@@ -40,6 +40,8 @@ from mailsoftly.designs.models import SourceKind
 
 MAX_SOURCE_CHARS = 500_000
 _DOUBLE_QUOTED = re.compile(r'"([^"\'\\]*)"')
+_URL_ATTRIBUTE = re.compile(r"\b(?:href|src)=\"([^\"]*)\"", re.IGNORECASE)
+_TAG_END = re.compile(r"\s*(-?)\}\}\Z")
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
 
 
@@ -86,6 +88,14 @@ class _Placeholders:
 
     def restore(self, text: str) -> str:
         return self._token.sub(lambda m: self.tags.get(m.group(0), ""), text)
+
+    def guard_urls(self, document: str) -> None:
+        """Contact values that land in href/src pass ``safe_url`` (no javascript: links)."""
+        for match in _URL_ATTRIBUTE.finditer(document):
+            for token in self.tokens_in(match.group(1)):
+                tag = self.tags[token]
+                if tag.startswith("{{") and "contact." in tag and "safe_url" not in tag:
+                    self.tags[token] = _TAG_END.sub(r" | safe_url \1}}", tag)
 
     def tokens_in(self, text: str) -> set[str]:
         return set(self._token.findall(text))
@@ -258,6 +268,7 @@ def source_compile(
         body += _footer(placeholders)
     body = preheader_html + body
     document = sanitise.html_document(body=body, css=css, lang=get_language() or "en")
+    placeholders.guard_urls(document)
     if kind == SourceKind.TEXT:
         text = placeholders.restore(placeholders.protect(source)).strip() + "\n"
         if "unsubscribe_url" not in text:

@@ -255,6 +255,17 @@ def _truncate(value, length: int = 255) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+_SAFE_URL = re.compile(r"(https?://|mailto:|tel:)[^\s\"'<>]*\Z", re.IGNORECASE)
+
+
+def _safe_url(value) -> str:
+    """A contact value used as a link target: web, mailto: or tel: only, else nothing."""
+    if isinstance(value, Undefined) or value is None:
+        return ""
+    text = str(value).strip()
+    return text if _SAFE_URL.match(text) else ""
+
+
 FILTERS = {
     "default": _default,
     "d": _default,
@@ -265,6 +276,7 @@ FILTERS = {
     "trim": JINJA_FILTERS["trim"],
     "truncate": _truncate,
     "urlencode": JINJA_FILTERS["urlencode"],
+    "safe_url": _safe_url,
 }
 
 
