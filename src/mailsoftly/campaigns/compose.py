@@ -13,6 +13,7 @@ from mailsoftly.designs.rendering import CompiledDesign
 from mailsoftly.sending.engine import ComposeError, Recipient
 from mailsoftly.sending.mime import Envelope, Skeleton
 from mailsoftly.sending.models import DkimKey
+from mailsoftly.tracking.tagging import Tracker
 
 _SALT = "mailsoftly.campaigns.unsubscribe"
 
@@ -63,17 +64,32 @@ class Composer:
         )
         self.base_url = settings.BASE_URL.rstrip("/")
         self.mailto = getattr(settings, "SENDING_UNSUBSCRIBE_MAILTO", "")
+        # Page tags (P13): per-recipient click links, open pixel and honeypot, unless the
+        # workspace switched tracking off.
+        self.tracker = Tracker(campaign=campaign)
 
     def unsubscribe_url(self, delivery_id: int) -> str:
         token = unsubscribe_token(region=self.region, delivery_id=delivery_id)
         return self.base_url + reverse("campaigns:unsubscribe", args=[token])
 
+    def preferences_url(self, delivery_id: int) -> str:
+        token = unsubscribe_token(region=self.region, delivery_id=delivery_id)
+        return self.base_url + reverse("tracking:preferences", args=[token])
+
     def __call__(self, recipient: Recipient) -> Envelope:
         url = self.unsubscribe_url(recipient.key)
         try:
-            rendered = self.design.render({"contact": recipient.data, "unsubscribe_url": url})
+            rendered = self.design.render(
+                {
+                    "contact": recipient.data,
+                    "unsubscribe_url": url,
+                    "preferences_url": self.preferences_url(recipient.key),
+                }
+            )
         except RenderError as exc:
             raise ComposeError(str(exc)) from exc
+        html = self.tracker.tag_html(rendered.html, recipient.key)
+        text = self.tracker.tag_text(rendered.text, recipient.key)
         mailto = ""
         if self.mailto:
             mailto = f"mailto:{self.mailto}?subject=unsubscribe%20{self.region}.{recipient.key}"
@@ -82,8 +98,8 @@ class Composer:
             to_name=recipient.name,
             to_email=recipient.email,
             subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
+            text=text,
+            html=html,
             message_id=message_id(
                 campaign=self.campaign, delivery_id=recipient.key, domain=self.domain
             ),
