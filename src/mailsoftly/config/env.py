@@ -59,6 +59,8 @@ class Env:
     billing_gateway: str = "fake"
     stripe_secret_key: str | None = field(default=None, repr=False)
     stripe_webhook_secret: str | None = field(default=None, repr=False)
+    # Ops: bearer token for /metrics (unset: /metrics always answers 401).
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -251,6 +253,7 @@ def load(environment: dict[str, str] | None = None) -> Env:
             billing_gateway=billing_gateway,
             stripe_secret_key=stripe_secret_key,
             stripe_webhook_secret=stripe_webhook_secret,
+            metrics_token=source.str("METRICS_TOKEN", default="") or None,
         )
     except (ValueError, environ.ImproperlyConfigured) as exc:
         raise EnvError(str(exc)) from exc

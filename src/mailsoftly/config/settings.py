@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "mailsoftly.campaigns",
     "mailsoftly.tracking",
     "mailsoftly.screening",
+    "mailsoftly.api",
+    "mailsoftly.ops",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "mailsoftly.accounts.middleware.UserPreferencesMiddleware",
     "mailsoftly.accounts.middleware.FirstTouchMiddleware",
     "mailsoftly.teams.middleware.CurrentWorkspaceMiddleware",
+    "mailsoftly.ops.middleware.UsageLogMiddleware",
 ]
 
 ROOT_URLCONF = "mailsoftly.config.urls"
@@ -83,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "mailsoftly.teams.context_processors.workspaces",
                 "mailsoftly.web.context_processors.navigation",
+                "mailsoftly.ops.context_processors.policy_banner",
             ],
         },
     },
@@ -333,6 +337,18 @@ CELERY_BEAT_SCHEDULE["billing-grace-expiry"] = {
     "schedule": 3600,
 }
 
+# --- Ops (mailsoftly.ops) ---------------------------------------------------------------
+# Usage/device log (P09, P10): Redis list drained by beat when REDIS_URL is set, else a
+# per-process buffer written every OPS_USAGE_BUFFER_SIZE records. OPS_GEOIP_DATABASE: path
+# to a MaxMind City database (needs the geoip2 package); empty means no location.
+OPS_REDIS_URL = ENV.redis_url
+OPS_USAGE_BUFFER_SIZE = 50
+OPS_USAGE_RETENTION_DAYS = 180
+OPS_GEOIP_DATABASE = ""
+METRICS_TOKEN = ENV.metrics_token
+CELERY_BEAT_SCHEDULE["ops.usage_flush"] = {"task": "ops.usage_flush", "schedule": 10.0}
+CELERY_BEAT_SCHEDULE["ops.usage_purge"] = {"task": "ops.usage_purge", "schedule": 24 * 3600}
+
 # --- Cache -----------------------------------------------------------------------------
 if ENV.redis_url:
     CACHES = {
@@ -349,6 +365,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# --- REST API --------------------------------------------------------------------------
+API_RATE_LIMIT_PER_MINUTE = 600
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

@@ -20,5 +20,7 @@ urlpatterns = [
     path("", include("mailsoftly.tracking.urls")),
     path("screening/", include("mailsoftly.screening.urls")),
     path("", include("mailsoftly.campaigns.urls")),
+    path("", include("mailsoftly.ops.urls")),
+    path("", include("mailsoftly.api.urls")),
     path("", include("mailsoftly.web.urls")),
 ]
