@@ -37,6 +37,8 @@ def campaign_run(*, campaign: Campaign, messenger=None):
 
     if campaign.status != CampaignStatus.SENDING:
         return None
+    if not campaign.audience_complete and not _screening_allows(campaign):
+        return None
     if not campaign.audience_complete:
         audience.freeze(campaign=campaign)
         Campaign.objects.for_workspace(campaign.workspace).filter(pk=campaign.pk).update(
@@ -59,6 +61,23 @@ def campaign_run(*, campaign: Campaign, messenger=None):
         messenger.close()
     log.info("campaign %s: %s", campaign.pk, report)
     return report
+
+
+def _screening_allows(campaign: Campaign) -> bool:
+    """Every campaign passes the content screen before its first message (P16).
+
+    Held content pauses the campaign until an operator approves it (approval resumes it);
+    blocked content pauses it with the reasons, for the user to edit and resubmit.
+    """
+    from mailsoftly.campaigns.services import campaign_pause
+    from mailsoftly.screening.services import screening_gate
+
+    gate = screening_gate(workspace=campaign.workspace, campaign_id=campaign.pk)
+    if gate.allowed:
+        return True
+    campaign_pause(campaign=campaign, reason=gate.message)
+    log.info("campaign %s: %s by screening", campaign.pk, gate.decision)
+    return False
 
 
 @shared_task(name="campaigns.campaign_send", acks_late=True)
