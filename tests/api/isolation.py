@@ -1,0 +1,95 @@
+"""Cross-workspace isolation for every API route that takes an id (P01, P02, P15).
+
+API calls carry workspace A's key (``headers``); the ids belong to workspace B.
+"""
+
+from __future__ import annotations
+
+from mailsoftly.campaigns import services as campaign_services
+from mailsoftly.contacts import services as contact_services
+from tests.api.helpers import auth, make_key, subscribe_pro
+from tests.campaigns.helpers import make_campaign, make_design, make_list, people
+from tests.isolation.routes import ROUTES, Route, route
+
+
+def _key_of_a(workspace, user):
+    subscribe_pro(workspace)
+    return auth(make_key(workspace, user)[1])
+
+
+def _api(name, methods=("get",), data=None):
+    def register(build):
+        ROUTES[name] = Route(name, build, methods, data, _key_of_a)
+        return build
+
+    return register
+
+
+@_api("api:contact", methods=("get", "patch", "delete"), data={"first_name": "Mallory"})
+def _contact(workspace, user):
+    return {
+        "contact_id": contact_services.contact_create(workspace=workspace, email="b@example.org").pk
+    }
+
+
+@_api("api:list", methods=("get", "patch", "delete"), data={"name": "Taken"})
+def _list(workspace, user):
+    return {"list_id": contact_services.contact_list_create(workspace=workspace, name="B").pk}
+
+
+@_api("api:segment")
+def _segment(workspace, user):
+    segment = contact_services.segment_create(
+        workspace=workspace, name="B", rules={"conditions": []}
+    )
+    return {"segment_id": segment.pk}
+
+
+@_api("api:design")
+def _design(workspace, user):
+    return {"design_id": make_design(workspace).pk}
+
+
+def _campaign(workspace, state="draft"):
+    contact_list, _contacts = make_list(workspace, people(1))
+    campaign = make_campaign(workspace, contact_list)
+    if state in ("sending", "paused"):
+        campaign_services.campaign_send(campaign=campaign, enqueue=False)
+    if state == "paused":
+        campaign_services.campaign_pause(campaign=campaign)
+    return {"campaign_id": campaign.pk}
+
+
+@_api("api:campaign")
+def _campaign_get(workspace, user):
+    return _campaign(workspace)
+
+
+@_api("api:campaign_report")
+def _campaign_report(workspace, user):
+    return _campaign(workspace)
+
+
+@_api("api:campaign_schedule", methods=("post",), data={"at": "2099-01-01T09:00:00Z"})
+def _campaign_schedule(workspace, user):
+    return _campaign(workspace)
+
+
+@_api("api:campaign_pause", methods=("post",))
+def _campaign_pause(workspace, user):
+    return _campaign(workspace, "sending")
+
+
+@_api("api:campaign_resume", methods=("post",))
+def _campaign_resume(workspace, user):
+    return _campaign(workspace, "paused")
+
+
+@_api("api:campaign_cancel", methods=("post",))
+def _campaign_cancel(workspace, user):
+    return _campaign(workspace)
+
+
+@route("api:key_revoke", methods=("post",))
+def _key_revoke(workspace, user):
+    return {"pk": make_key(workspace, user)[0].pk}
