@@ -166,7 +166,9 @@ def usage_purge_expired(*, now: datetime | None = None) -> int:
 
 
 def _flush_at_exit() -> None:
-    # Already logged with the count by usage_flush_local; nothing more can be done at exit.
+    # A failure is logged with the count by usage_flush_local; nothing more can be done at
+    # exit, and log streams may already be closed then (don't print handler tracebacks).
+    logging.raiseExceptions = False
     with contextlib.suppress(Exception):
         usage_flush_local()
 
