@@ -67,6 +67,35 @@ def record(event: dict) -> None:
         logger.exception("tracking event could not be recorded", extra={"event_key": event["key"]})
 
 
+# One round trip for the hot path: count the (delivery, address) pair, and append the
+# event only while the count is within the cap.
+_CAPPED_APPEND = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then return 0 end
+redis.call('XADD', KEYS[2], '*', 'e', ARGV[3])
+return 1
+"""
+
+
+def record_capped(event: dict, *, cap_key: str, cap: int, window_s: int) -> bool | None:
+    """Append ``event`` unless ``cap_key`` has been seen ``cap`` times in the window.
+
+    Returns None when there is no Redis (the caller then applies its own cap).
+    """
+    client = _client()
+    if client is None:
+        return None
+    try:
+        return bool(
+            client.eval(_CAPPED_APPEND, 2, cap_key, STREAM, cap, window_s, json.dumps(event))
+        )
+    except Exception:
+        logger.warning("tracking stream unavailable; writing the event directly")
+        record(event)
+        return True
+
+
 def drain(
     *,
     consumer: str = "worker",
