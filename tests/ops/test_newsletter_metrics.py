@@ -1,4 +1,4 @@
-"""Platform newsletters only to consenting accounts (P19, P20); /metrics behind a token."""
+"""Platform newsletters only to consenting accounts (P19); /metrics behind a token."""
 
 import pytest
 from django.core import mail
@@ -10,7 +10,7 @@ from mailsoftly.ops.newsletter import newsletter_send
 from tests.factories import UserFactory
 
 
-@pytest.mark.policy("P19", "P20")
+@pytest.mark.policy("P19")
 def test_newsletter_goes_only_to_current_consent_with_working_unsubscribe(db):
     yes = UserFactory()
     no = UserFactory()
@@ -67,3 +67,21 @@ def test_task_failures_are_counted(client, db, settings):
     before = task_failures()
     task_failure_count()
     assert task_failures() == before + 1
+
+
+def test_staff_newsletter_page_sends_only_to_consenting_accounts(
+    staff_client, django_capture_on_commit_callbacks
+):
+    yes = UserFactory()
+    UserFactory()
+    marketing_consent_set(user=yes, granted=True, source=ConsentSource.MY_ACCOUNT)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/support/newsletter/", {"subject": "November news", "text": "Hi"}
+        )
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [[yes.email]]
+
+
+def test_newsletter_page_is_404_for_non_staff(logged_in_client):
+    assert logged_in_client.get("/support/newsletter/").status_code == 404

@@ -43,3 +43,12 @@ class PolicyPublishForm(forms.Form):
         label=_("Text (Markdown)"),
         widget=forms.Textarea(attrs={"class": "form-control", "rows": 14}),
     )
+
+
+class NewsletterForm(forms.Form):
+    subject = forms.CharField(
+        label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 12})
+    )

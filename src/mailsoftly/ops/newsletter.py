@@ -49,3 +49,15 @@ def newsletter_send(*, subject: str, text: str) -> int:
             continue
         sent += newsletter_message(user=user, subject=subject, text=text).send()
     return sent
+
+
+def newsletter_enqueue(*, request, subject: str, text: str) -> None:
+    """Audit the newsletter and send it from a worker once the request commits."""
+    from django.db import transaction
+
+    from mailsoftly.audit.services import audit_record
+    from mailsoftly.ops.tasks import newsletter_send_task
+
+    with transaction.atomic():
+        audit_record(request=request, action="newsletter.send", target=("newsletter", "-", subject))
+        transaction.on_commit(lambda: newsletter_send_task.delay(subject, text))

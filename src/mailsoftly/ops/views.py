@@ -20,7 +20,7 @@ from mailsoftly.accounts.services import user_sessions_end_others
 from mailsoftly.audit.services import _client_ip
 from mailsoftly.core.ids import parse_id
 from mailsoftly.ops import selectors, services, usage
-from mailsoftly.ops.forms import PolicyPublishForm, ReasonForm, SearchForm
+from mailsoftly.ops.forms import NewsletterForm, PolicyPublishForm, ReasonForm, SearchForm
 from mailsoftly.ops.models import PolicyKind, PolicyVersion
 from mailsoftly.teams.models import Workspace
 from mailsoftly.teams.selectors import member_list, primary_admin_get
@@ -196,3 +196,20 @@ def policy_publish(request: HttpRequest) -> HttpResponse:
             return redirect("ops:policy_publish")
     versions = PolicyVersion.objects.all()[:50]
     return render(request, "ops/policy_publish.html", {"form": form, "versions": versions})
+
+
+@staff_required
+def newsletter(request: HttpRequest) -> HttpResponse:
+    """Queue an operator newsletter; only accounts with marketing consent receive it (P19)."""
+    from mailsoftly.ops.newsletter import newsletter_enqueue, newsletter_recipients
+
+    form = NewsletterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        newsletter_enqueue(request=request, **form.cleaned_data)
+        messages.success(request, _("The newsletter is being sent."))
+        return redirect("ops:newsletter")
+    return render(
+        request,
+        "ops/newsletter.html",
+        {"form": form, "recipients": newsletter_recipients().count()},
+    )
