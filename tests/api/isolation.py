@@ -93,3 +93,45 @@ def _campaign_cancel(workspace, user):
 @route("api:key_revoke", methods=("post",))
 def _key_revoke(workspace, user):
     return {"pk": make_key(workspace, user)[0].pk}
+
+
+def _webhook_endpoint(workspace):
+    from mailsoftly.webhooks.models import WebhookEndpoint
+
+    # Built directly: creating through the service would resolve a real host name.
+    return WebhookEndpoint.objects.for_workspace(workspace).create(
+        workspace=workspace,
+        url="https://hooks.example.com/b",
+        events=["contact.created"],
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
+
+
+@_api("api:webhook", methods=("get", "delete"))
+def _webhook(workspace, user):
+    return {"endpoint_id": _webhook_endpoint(workspace).pk}
+
+
+@_api("api:webhook_enable", methods=("post",))
+def _webhook_enable(workspace, user):
+    return {"endpoint_id": _webhook_endpoint(workspace).pk}
+
+
+@_api("api:webhook_messages")
+def _webhook_messages(workspace, user):
+    return {"endpoint_id": _webhook_endpoint(workspace).pk}
+
+
+@_api("api:webhook_message_retry", methods=("post",))
+def _webhook_message_retry(workspace, user):
+    from mailsoftly.webhooks.models import MessageStatus, WebhookMessage
+
+    message = WebhookMessage.objects.for_workspace(workspace).create(
+        workspace=workspace,
+        endpoint=_webhook_endpoint(workspace),
+        msg_id="msg_isolation",
+        event="contact.created",
+        payload={},
+        status=MessageStatus.FAILED,
+    )
+    return {"message_id": message.pk}

@@ -29,6 +29,7 @@ RESOURCES = (
     "campaigns",
     "reports",
     "suppression",
+    "webhooks",
 )
 ACCESS = ("read", "write")
 ALL_SCOPES = tuple(f"{r}:{a}" for r in RESOURCES for a in ACCESS)

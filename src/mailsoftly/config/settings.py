@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "mailsoftly.tracking",
     "mailsoftly.screening",
     "mailsoftly.api",
+    "mailsoftly.webhooks",
     "mailsoftly.ops",
 ]
 
@@ -371,6 +372,9 @@ else:
 
 # --- REST API --------------------------------------------------------------------------
 API_RATE_LIMIT_PER_MINUTE = 600
+# Outgoing webhooks: networks (CIDR) an operator allows despite being private/loopback.
+WEBHOOKS_ALLOWED_NETWORKS: list[str] = []
+CELERY_BEAT_SCHEDULE["webhooks.retry_due"] = {"task": "webhooks.retry_due", "schedule": 30.0}
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

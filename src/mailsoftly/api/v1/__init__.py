@@ -15,7 +15,7 @@ from mailsoftly.api.problems import (
     from_exception,
     problem_response,
 )
-from mailsoftly.api.v1 import campaigns, contacts
+from mailsoftly.api.v1 import campaigns, contacts, webhooks
 from mailsoftly.api.v1.common import KeyAuth
 
 api = NinjaAPI(
@@ -30,6 +30,7 @@ api = NinjaAPI(
 )
 api.add_router("", contacts.router)
 api.add_router("", campaigns.router)
+api.add_router("", webhooks.router)
 
 
 @api.exception_handler(ApiProblem)
