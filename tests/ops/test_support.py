@@ -1,5 +1,7 @@
 """The support console: staff only, a reason before any access, every access audited (P14)."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -99,3 +101,19 @@ def test_console_links_to_the_lifecycle_screening_and_statistics_tools(staff_cli
 def test_garbage_ids_are_404_for_staff(staff_client):
     assert staff_client.get("/support/accounts/abc/").status_code == 404
     assert staff_client.get("/support/workspaces/999999/").status_code == 404
+
+
+def test_a_reason_is_asked_again_after_an_hour(staff_client, user):
+    import time_machine
+
+    from mailsoftly.core import clock
+
+    url = reverse("ops:support_account", args=[user.pk])
+    staff_client.post(url, {"reason": "TICKET-1"})
+    assert user.email in staff_client.get(url).content.decode()
+    with time_machine.travel(clock.now() + timedelta(minutes=59)):
+        assert user.email in staff_client.get(url).content.decode()
+    with time_machine.travel(clock.now() + timedelta(minutes=61)):
+        page = staff_client.get(url).content.decode()
+    assert user.email not in page
+    assert "Reason (ticket reference)" in page

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from mailsoftly.accounts.services import user_sessions_end_others
 from mailsoftly.audit.services import _client_ip
+from mailsoftly.core import clock
 from mailsoftly.core.ids import parse_id
 from mailsoftly.ops import selectors, services, usage
 from mailsoftly.ops.forms import NewsletterForm, PolicyPublishForm, ReasonForm, SearchForm
@@ -41,8 +42,18 @@ def staff_required(view):
     return wrapped
 
 
+REASON_VALID_SECONDS = 3600
+
+
 def _reason_for(request, key: str) -> str:
-    return (request.session.get(SESSION_REASONS) or {}).get(key, "")
+    """The reason given for ``key`` in this staff session, if given within the last hour."""
+    entry = (request.session.get(SESSION_REASONS) or {}).get(key)
+    if not isinstance(entry, list) or len(entry) != 2:
+        return ""
+    reason, given_at = entry
+    if clock.now().timestamp() - float(given_at) > REASON_VALID_SECONDS:
+        return ""
+    return reason
 
 
 @staff_required
@@ -66,7 +77,7 @@ def _subject_page(request, *, key, subject, workspace, template, context):
         form = ReasonForm(request.POST)
         if form.is_valid():
             reasons = dict(request.session.get(SESSION_REASONS) or {})
-            reasons[key] = form.cleaned_data["reason"].strip()
+            reasons[key] = [form.cleaned_data["reason"].strip(), clock.now().timestamp()]
             request.session[SESSION_REASONS] = reasons
             return redirect(request.path)
     else:
