@@ -216,6 +216,38 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_bounces(args: argparse.Namespace) -> int:
+    """Classify (and unless --dry-run, apply) bounce and complaint messages."""
+    import json
+
+    from mailsoftly.sending.bounces import parse, read_sources
+
+    config_env.get()
+    if not args.dry_run:
+        _django_setup()
+        from mailsoftly.sending.bounce_services import bounce_process
+    status = 0
+    for label, raw in read_sources(args.files):
+        if isinstance(raw, OSError):
+            print(f"{PROG}: error: cannot read {label}: {raw.strerror or raw}", file=sys.stderr)
+            status = 1
+            continue
+        if args.dry_run:
+            result, action = parse(raw), None
+        else:
+            outcome = bounce_process(raw=raw)
+            result, action = outcome.bounce, outcome.action
+        report = {"file": label, **result.as_json()}
+        if action:
+            report["action"] = action
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False))
+        else:
+            who = ", ".join(result.recipients) or "-"
+            print(f"{label}: {result.kind} {who} {result.status or ''} {action or ''}".rstrip())
+    return status
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     config_env.get()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mailsoftly.config.settings")
@@ -302,6 +334,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="also apply the campaign-only rules (attachments, unsubscribe link)",
     )
     screen.set_defaults(func=cmd_screen)
+
+    bounces = sub.add_parser(
+        "bounces",
+        help="process bounce and complaint messages (files, mbox, Maildir or - for stdin)",
+        description="Read bounces and ARF complaints and apply them: deliveries bounced, "
+        "addresses suppressed. Usable as a Postfix pipe transport with '-'.",
+    )
+    bounces.add_argument("files", nargs="+", metavar="FILE", help="message, mbox, Maildir or -")
+    bounces.add_argument("--dry-run", action="store_true", help="classify only; change nothing")
+    bounces.add_argument("--json", action="store_true", help="one JSON object per message")
+    bounces.set_defaults(func=cmd_bounces)
 
     manage = sub.add_parser(
         "manage",

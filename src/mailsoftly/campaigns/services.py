@@ -12,6 +12,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
 from mailsoftly.campaigns.models import (
@@ -289,4 +291,41 @@ def delivery_unsubscribe(*, workspace, delivery_id: int) -> bool:
         return False
     contact.workspace = workspace
     contact_unsubscribe_all(contact=contact)
+    return True
+
+
+def delivery_bounce(*, delivery: Delivery, reason: str, smtp_code: int | None = None) -> bool:
+    """A bounce came back for a message we sent: the delivery becomes bounced and the
+    campaign's counts move with it (sent → bounced). Only the first call changes anything."""
+    workspace = delivery.workspace
+    now = clock.now()
+    with transaction.atomic(using=workspace.database):
+        was = (
+            Delivery.objects.for_workspace(workspace)
+            .filter(pk=delivery.pk)
+            .exclude(status=DeliveryStatus.BOUNCED)
+            .values_list("status", flat=True)
+            .first()
+        )
+        if was is None:
+            return False
+        changed = (
+            Delivery.objects.for_workspace(workspace)
+            .filter(pk=delivery.pk, status=was)
+            .update(
+                status=DeliveryStatus.BOUNCED,
+                reason=reason[:500],
+                smtp_code=smtp_code if smtp_code and 0 < smtp_code < 1000 else None,
+                updated_at=now,
+            )
+        )
+        if not changed:
+            return False
+        counts = {"bounced_count": F("bounced_count") + 1, "updated_at": now}
+        if was == DeliveryStatus.SENT:
+            counts["sent_count"] = Greatest(F("sent_count") - 1, 0)
+        elif was == DeliveryStatus.FAILED:
+            counts["failed_count"] = Greatest(F("failed_count") - 1, 0)
+        Campaign.objects.for_workspace(workspace).filter(pk=delivery.campaign_id).update(**counts)
+    delivery.status = DeliveryStatus.BOUNCED
     return True

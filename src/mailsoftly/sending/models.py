@@ -177,3 +177,31 @@ def _subject_of(data: bytes) -> str:
             raw = line[8:].strip().decode("ascii", "replace")
             return str(email.header.make_header(email.header.decode_header(raw)))[:998]
     return ""
+
+
+class BounceRecord(WorkspaceOwned):
+    """One bounce or complaint that was applied to one of our deliveries.
+
+    ``key`` (a hash of the bounce's Message-ID, or of its bytes when it has none) makes
+    processing idempotent: the same message read twice is stored, and acted on, once.
+    The rows also count consecutive soft bounces per address.
+    """
+
+    key = models.CharField(max_length=64)
+    delivery = models.ForeignKey(
+        "campaigns.Delivery", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    email_key = models.CharField(max_length=320)
+    kind = models.CharField(max_length=10)
+    status = models.CharField(max_length=16, blank=True)
+    smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    diagnostic = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="bounce_once_per_message")
+        ]
+        indexes = [models.Index(fields=["workspace", "email_key"], name="bounce_by_address")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.email_key}"
