@@ -7,7 +7,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from mailsoftly.api.problems import ApiProblem, django_validation_errors
 from mailsoftly.api.v1.common import In, need, paginate, workspace_of
@@ -182,7 +182,7 @@ def campaign_create(request, body: CampaignCreate):
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    return 201, campaign
+    return Status(201, campaign)
 
 
 @router.post(

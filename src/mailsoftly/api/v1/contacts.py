@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from mailsoftly.api.problems import ApiProblem, django_validation_errors
 from mailsoftly.api.v1.common import In, need, paginate, workspace_of
@@ -142,7 +142,7 @@ def contact_create(request, body: ContactCreate):
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    return 201, contact
+    return Status(201, contact)
 
 
 @router.patch(
@@ -165,7 +165,7 @@ def contact_delete(request, contact_id: int):
     need(request, "contacts", "write")
     contact = selectors.access_contact(workspace=workspace_of(request), id=contact_id)
     services.contact_trash(contact=contact, by_user=request.api_key.created_by)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/contacts/bulk", response=BulkOut, url_name="contact_bulk", tags=["contacts"])
@@ -284,8 +284,8 @@ def list_get(request, list_id: int):
 def list_create(request, body: ListCreate):
     need(request, "lists", "write")
     try:
-        return 201, services.contact_list_create(
-            workspace=workspace_of(request), **body.model_dump()
+        return Status(
+            201, services.contact_list_create(workspace=workspace_of(request), **body.model_dump())
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
@@ -307,7 +307,7 @@ def list_delete(request, list_id: int):
     need(request, "lists", "write")
     contact_list = selectors.access_contact_list(workspace=workspace_of(request), id=list_id)
     services.contact_list_trash(contact_list=contact_list, by_user=request.api_key.created_by)
-    return 204, None
+    return Status(204, None)
 
 
 # ---------------------------------------------------------------- segments and fields
@@ -350,8 +350,11 @@ def segment_get(request, segment_id: int):
 def segment_create(request, body: SegmentCreate):
     need(request, "segments", "write")
     try:
-        return 201, services.segment_create(
-            workspace=workspace_of(request), name=body.name, rules=body.rules
+        return Status(
+            201,
+            services.segment_create(
+                workspace=workspace_of(request), name=body.name, rules=body.rules
+            ),
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
@@ -382,8 +385,8 @@ def field_list(request):
 def field_create(request, body: FieldCreate):
     need(request, "fields", "write")
     try:
-        return 201, services.custom_field_create(
-            workspace=workspace_of(request), **body.model_dump()
+        return Status(
+            201, services.custom_field_create(workspace=workspace_of(request), **body.model_dump())
         )
     except ValidationError as exc:
         raise _invalid(exc) from None
@@ -425,6 +428,8 @@ def suppression_list(request, cursor: str | None = None, limit: int = 50):
 def suppression_add(request, body: SuppressionCreate):
     need(request, "suppression", "write")
     try:
-        return 201, services.suppression_add(workspace=workspace_of(request), **body.model_dump())
+        return Status(
+            201, services.suppression_add(workspace=workspace_of(request), **body.model_dump())
+        )
     except ValidationError as exc:
         raise _invalid(exc) from None

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from mailsoftly.api.problems import ApiProblem, django_validation_errors
 from mailsoftly.api.v1.common import In, need, paginate, workspace_of
@@ -82,7 +82,7 @@ def webhook_create(request, body: EndpointCreate):
             slug="validation",
             errors=django_validation_errors(exc),
         ) from None
-    return 201, endpoint
+    return Status(201, endpoint)
 
 
 @router.get(
@@ -100,7 +100,7 @@ def webhook_delete(request, endpoint_id: int):
     need(request, "webhooks", "write")
     endpoint = selectors.access_webhook_endpoint(workspace=workspace_of(request), id=endpoint_id)
     services.webhook_endpoint_trash(endpoint=endpoint, by_user=request.api_key.created_by)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
