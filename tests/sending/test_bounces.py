@@ -372,3 +372,28 @@ def test_cli_reads_an_mbox_and_reports_unreadable_files(tmp_path, capsys):
     kinds = [json.loads(line)["kind"] for line in out.out.splitlines()]
     assert kinds == ["hard", "soft"]
     assert "cannot read" in out.err
+
+
+@override_settings(BOUNCES_PAUSE_MIN_SENT=2, BOUNCES_PAUSE_RATE=0.4)
+def test_a_sending_campaign_pauses_itself_when_its_bounce_rate_passes_the_limit(workspace, sent):
+    campaign, received = sent
+    Campaign.objects.for_workspace(workspace).filter(pk=campaign.pk).update(status="sending")
+
+    bounce_process(raw=dsn(original=received["ann@example.org"]))  # 1 of 2 = 50 % > 40 %
+
+    fresh = _campaign(campaign)
+    assert fresh.status == "paused"
+    assert "50.0%" in fresh.status_reason
+
+
+@override_settings(BOUNCES_PAUSE_MIN_SENT=2, COMPLAINTS_PAUSE_RATE=0.6)
+def test_complaints_below_the_limit_leave_the_campaign_sending(workspace, sent):
+    campaign, received = sent
+    Campaign.objects.for_workspace(workspace).filter(pk=campaign.pk).update(status="sending")
+
+    bounce_process(raw=arf(original=received["bo@example.org"]))  # 1 of 2 = 50 % < 60 %
+
+    assert _campaign(campaign).status == "sending"
+    with override_settings(COMPLAINTS_PAUSE_RATE=0.3):
+        bounce_process(raw=arf(original=received["ann@example.org"], message_id="<arf-2@f>"))
+    assert _campaign(campaign).status == "paused"

@@ -13,10 +13,12 @@ Each is recorded once (keyed by the bounce's Message-ID) and becomes a tracking 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mailsoftly.campaigns.models import Delivery, DeliveryStatus
@@ -117,7 +119,49 @@ def bounce_process(*, raw: bytes) -> Outcome:
         outcome.action = DUPLICATE
         return outcome
     _record_event(key=key, region=str(region), delivery_id=delivery.pk, bounce=bounce)
+    _pause_if_over_rates(workspace, delivery.campaign_id)
     return outcome
+
+
+def _pause_if_over_rates(workspace, campaign_id: int) -> None:
+    """A sending campaign pauses itself once its bounce rate passes
+    ``BOUNCES_PAUSE_RATE`` (5 %) or its complaint rate ``COMPLAINTS_PAUSE_RATE`` (0.3 %),
+    counted over messages that left us, after ``BOUNCES_PAUSE_MIN_SENT`` (100) of them."""
+    from django.utils.translation import gettext as _
+
+    from mailsoftly.campaigns.models import Campaign, CampaignStatus
+    from mailsoftly.campaigns.services import campaign_pause
+
+    campaign = (
+        Campaign.objects.for_workspace(workspace)
+        .filter(pk=campaign_id, status=CampaignStatus.SENDING)
+        .first()
+    )
+    if campaign is None:
+        return
+    out = campaign.sent_count + campaign.bounced_count
+    if out < max(1, int(getattr(settings, "BOUNCES_PAUSE_MIN_SENT", 100))):
+        return
+    complaints = (
+        BounceRecord.objects.for_workspace(workspace)
+        .filter(delivery__campaign_id=campaign_id, kind=bounces.COMPLAINT)
+        .count()
+    )
+    bounce_rate = campaign.bounced_count / out
+    complaint_rate = complaints / out
+    reason = ""
+    if bounce_rate > float(getattr(settings, "BOUNCES_PAUSE_RATE", 0.05)):
+        reason = _("Paused automatically: %(rate).1f%% of its messages bounced.") % {
+            "rate": 100 * bounce_rate
+        }
+    elif complaint_rate > float(getattr(settings, "COMPLAINTS_PAUSE_RATE", 0.003)):
+        reason = _("Paused automatically: %(rate).1f%% of its recipients complained.") % {
+            "rate": 100 * complaint_rate
+        }
+    if reason:
+        campaign.workspace = workspace
+        with contextlib.suppress(ValidationError):  # it stopped sending meanwhile
+            campaign_pause(campaign=campaign, reason=reason)
 
 
 def _apply(workspace, delivery: Delivery, bounce: bounces.Bounce) -> bool:
