@@ -36,3 +36,9 @@ def test_a_500_is_still_logged(client, caplog, settings, monkeypatch):
         client.get("/readyz")
     statuses = [r.status for r in caplog.records if r.name == "mailsoftly.request"]
     assert statuses == [500]
+
+
+def test_nul_bytes_in_the_address_get_a_400_not_a_500(client, db):
+    assert client.get("/e/%00/").status_code == 400
+    assert client.get("/healthz?q=a%00b").status_code == 400
+    assert client.get("/healthz?q=fine").status_code == 200

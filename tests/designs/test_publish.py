@@ -73,9 +73,13 @@ def test_the_public_page_carries_no_personal_merge_data(logged_in_client, user, 
 
 
 @pytest.mark.policy("P01")
-@pytest.mark.parametrize("slug", ["nope", "x" * 70, "1", "%00"])
+@pytest.mark.parametrize("slug", ["nope", "x" * 70, "1", "a.b", "%C3%A9"])
 def test_unknown_slugs_are_404(client, db, slug):
     assert client.get(f"/e/{slug}/").status_code == 404
+
+
+def test_a_nul_byte_slug_is_a_bad_request_not_a_server_error(client, db):
+    assert client.get("/e/%00/").status_code == 400
 
 
 @pytest.mark.policy("P01")

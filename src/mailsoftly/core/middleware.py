@@ -36,3 +36,23 @@ class RequestLogMiddleware:
                     "user_id": user.pk if user is not None and user.is_authenticated else None,
                 },
             )
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the path or query string is never legitimate, and PostgreSQL refuses
+    it in text: answer 400 here rather than let it reach a query and become a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            from django.http import HttpResponseBadRequest
+
+            return HttpResponseBadRequest(
+                "Bad request: the address contains a NUL character.", content_type="text/plain"
+            )
+        return self.get_response(request)

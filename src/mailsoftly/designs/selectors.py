@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from django.db.models import Q, QuerySet
 
 from mailsoftly.core.regions import REGION_DATABASES
 from mailsoftly.core.tenancy import access_object
 from mailsoftly.designs.models import Design, DesignVersion, MediaFile, Template
+
+# Public slugs and media keys are random URL-safe tokens; anything else is not one.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def access_design(*, workspace, id) -> Design:
@@ -42,7 +47,7 @@ def design_get_published(*, slug: str) -> Design | None:
     The slug is random (128 bits) and only exists while the design is published, so this
     lookup across workspaces reveals nothing that the author did not publish.
     """
-    if not slug or len(slug) > 64:
+    if not _TOKEN.fullmatch(slug or ""):
         return None
     for database in dict.fromkeys(REGION_DATABASES.values()):
         design = (
@@ -122,7 +127,7 @@ def media_list(*, workspace) -> QuerySet[MediaFile]:
 
 def media_get_public(*, key: str) -> MediaFile | None:
     """A live image by its public key, from whichever region holds it."""
-    if not key or len(key) > 32:
+    if not _TOKEN.fullmatch(key or "") or len(key) > 32:
         return None
     for database in dict.fromkeys(REGION_DATABASES.values()):
         media = MediaFile.objects.using(database).filter(key=key).first()
