@@ -70,3 +70,19 @@ def test_idempotency_keys_are_per_api_key(client, api, workspace, user):
         headers={**auth(other), **headers},
     )
     assert response.status_code == 201
+
+
+def test_key_auth_needs_no_csrf_token(workspace, user):
+    from django.test import Client
+
+    _key, token = make_key(workspace, user)
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        "/api/v1/lists", {"name": "Weekly"}, content_type="application/json", headers=auth(token)
+    )
+    assert response.status_code == 201
+
+
+def test_a_signed_in_session_without_a_key_is_401(logged_in_client):
+    response = logged_in_client.get("/api/v1/contacts")
+    assert response.status_code == 401

@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("mailsoftly.campaigns.urls")),
     path("", include("mailsoftly.ops.urls")),
     path("", include("mailsoftly.api.urls")),
+    path("settings/webhooks/", include("mailsoftly.webhooks.urls")),
     path("", include("mailsoftly.web.urls")),
 ]
