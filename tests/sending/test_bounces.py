@@ -397,3 +397,11 @@ def test_complaints_below_the_limit_leave_the_campaign_sending(workspace, sent):
     with override_settings(COMPLAINTS_PAUSE_RATE=0.3):
         bounce_process(raw=arf(original=received["ann@example.org"], message_id="<arf-2@f>"))
     assert _campaign(campaign).status == "paused"
+
+
+def test_plain_bounce_without_codes_is_classed_by_its_wording():
+    head = b"From: MAILER-DAEMON@mx.example.net\r\nSubject: Delivery failure\r\n\r\n"
+    full = bounces.parse(head + b"Could not deliver to <ann@example.org>: mailbox is full\r\n")
+    assert (full.kind, full.recipients) == (bounces.SOFT, ["ann@example.org"])
+    gone = bounces.parse(head + b"Delivery to <ann@example.org> failed permanently.\r\n")
+    assert gone.kind == bounces.HARD

@@ -41,6 +41,7 @@ _SOFT_WORDS = re.compile(
     r"|delayed|will (?:be )?retr|greylist|too many (?:connections|messages)|rate limit",
     re.IGNORECASE,
 )
+_PERMANENT = re.compile(r"\bpermanent(?:ly)?\b|\bfatal error", re.IGNORECASE)
 _BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery|mail administrator", re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|undelivered|delivery (?:status|fail|has failed|problem|notification)"
@@ -380,7 +381,9 @@ def _classify(result: Bounce, text: str) -> None:
         result.kind = SOFT
     elif result.smtp_code:
         result.kind = HARD if result.smtp_code >= 500 else SOFT
-    elif _SOFT_WORDS.search(result.diagnostic or text or ""):
+    elif _PERMANENT.search(f"{result.diagnostic}\n{text or ''}"):
+        result.kind = HARD
+    elif _SOFT_WORDS.search(f"{result.diagnostic}\n{text or ''}"):
         result.kind = SOFT
     elif result.status.startswith("2"):
         result.kind = UNKNOWN
