@@ -115,3 +115,18 @@ def redis_url() -> str:
     if not url:
         pytest.skip("needs REDIS_URL (the second CI run sets it)")
     return url
+
+
+@pytest.fixture
+def unlimited_plan(request, workspace):
+    """Not autouse: puts ``workspace`` (and ``eu_workspace`` when the test uses it) on an
+    operator plan without limits, for tests about something other than plan limits.
+    Apply it per test folder (that folder's conftest) or per test; returns the helper for
+    further workspaces. Enforcement itself is proven in tests/billing/test_enforcement.py.
+    """
+    from tests.billing.plans import workspace_unlimited
+
+    workspace_unlimited(workspace)
+    if "eu_workspace" in request.fixturenames:
+        workspace_unlimited(request.getfixturevalue("eu_workspace"))
+    return workspace_unlimited

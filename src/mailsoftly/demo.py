@@ -64,9 +64,25 @@ def seed() -> DemoLogin:
     from django.utils.module_loading import autodiscover_modules
 
     autodiscover_modules("demo")
+    _demo_plan(workspace)
     for seed_step in STEPS:
         seed_step(workspace=workspace, user=user)
     return DemoLogin(DEMO_USERNAME, DEMO_EMAIL, password, workspace.pk)
+
+
+def _demo_plan(workspace) -> None:
+    """Put the demo workspace on the biggest offered plan: the demo shows every feature and
+    seeds more than the free plan's limits allow (plan limits are enforced in services)."""
+    try:
+        from mailsoftly.billing.models import Subscription, SubscriptionStatus
+        from mailsoftly.billing.selectors import plan_list
+    except ImportError:
+        return
+    plan = plan_list().order_by("-position").first()
+    if plan is not None:
+        Subscription.objects.update_or_create(
+            workspace=workspace, defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE}
+        )
 
 
 def print_login(login: DemoLogin) -> None:

@@ -367,6 +367,7 @@ def test_eu_import_writes_only_to_the_eu_database(eu_workspace):
     assert ConsentRecord.objects.using("default").count() == 0
 
 
+@pytest.mark.usefixtures("unlimited_plan")  # 4,000 rows: more than the Free plan holds
 def test_misdeclared_encoding_late_in_the_file_is_a_row_error(workspace):
     good = "".join(f"p{i}@example.org,Name{i}\n" for i in range(4000))  # > 64 KB sample
     data = ("email,first_name\n" + good).encode("utf-8") + "late@example.org,Zoë\n".encode(

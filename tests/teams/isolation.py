@@ -37,6 +37,9 @@ def _restore(workspace, user):
 
 
 def _invitation(workspace, user):
+    from tests.billing.plans import workspace_unlimited
+
+    workspace_unlimited(workspace)  # the Free plan's one seat is taken by the owner
     from mailsoftly.teams.services import invitation_create
 
     return invitation_create(

@@ -16,6 +16,8 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.errors import LimitExceeded
+from mailsoftly.billing.services import limit_check
 from mailsoftly.campaigns.models import (
     EDITABLE,
     FINISHED,
@@ -176,7 +178,14 @@ def campaign_send(
 
     ``scheduled_only`` is the beat path: it starts only a campaign still scheduled.
     ``enqueue=False`` leaves the sending to the caller (the demo seed, benchmarks).
+
+    The plan's monthly email allowance is checked here, once, for the whole audience:
+    over it, a manual send raises :class:`~mailsoftly.billing.errors.LimitExceeded` and a
+    scheduled one fails with the message as its reason; nothing starts. A campaign that
+    is already sending (or resumed) is not checked again, so a downgrade never cuts it off.
     """
+    from mailsoftly.campaigns.audience import audience_count
+
     errors = _readiness_errors(campaign)
     frm = [CampaignStatus.SCHEDULED] if scheduled_only else list(EDITABLE)
     with transaction.atomic(using=campaign.workspace.database):
@@ -187,6 +196,17 @@ def campaign_send(
                 )
                 return campaign
             raise ValidationError(errors)
+        try:
+            limit_check(
+                workspace=campaign.workspace,
+                resource="emails_month",
+                amount=audience_count(campaign=campaign),
+            )
+        except LimitExceeded as exc:
+            if scheduled_only:
+                _transition(campaign, frm=frm, to=CampaignStatus.FAILED, status_reason=exc.message)
+                return campaign
+            raise
         started = _transition(
             campaign,
             frm=frm,

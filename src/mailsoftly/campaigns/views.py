@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.campaigns import selectors, services
 from mailsoftly.campaigns.forms import CampaignForm, ScheduleForm
 from mailsoftly.campaigns.models import EDITABLE, CampaignStatus
@@ -155,6 +156,8 @@ def campaign_action(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         for message in _messages_of(exc):
             messages.error(request, message)
+    except LimitExceeded as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("Done."))
     return redirect("campaigns:detail", pk=campaign.pk)

@@ -11,6 +11,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.services import limit_check, usage_get
+from mailsoftly.contacts.emails import InvalidEmail, email_normalize
 from mailsoftly.contacts.importing import fastwrite, files
 from mailsoftly.contacts.importing.engine import ImportConflict, import_apply
 from mailsoftly.contacts.importing.mapping import BUILTIN_TARGETS
@@ -126,6 +128,13 @@ def contact_import_start(
         raise ValidationError({"contact_list": _("Unknown list.")})
     header, _sample = contact_import_preview(contact_import=job)
     job.mapping = mapping_clean(workspace=job.workspace, mapping=mapping, columns=len(header))
+    if mode in (ImportMode.ADD, ImportMode.UPSERT):
+        # Refused up front, before anything is written, for the whole file (plan limits).
+        limit_check(
+            workspace=job.workspace,
+            resource="contacts",
+            amount=contact_import_new_count(contact_import=job),
+        )
     job.mode = mode
     job.contact_list = contact_list
     job.consent_text = consent_text
@@ -138,6 +147,49 @@ def contact_import_start(
             using=job.workspace.database,
         )
     return job
+
+
+def contact_import_new_count(*, contact_import: ContactImport) -> int:
+    """How many contacts the import would add: distinct valid addresses not in the workspace.
+
+    Reads the file once, only when the plan limits contacts and the file might pass the
+    limit (a file with fewer distinct addresses than the room left needs no lookups).
+    """
+    job = contact_import
+    workspace = job.workspace
+    meter = usage_get(workspace=workspace).contacts
+    if meter.limit is None or meter.used is None:
+        return 0
+    email_columns = [int(c) for c, target in job.mapping.items() if target == "email"]
+    if not email_columns:
+        return 0
+    column = email_columns[0]
+    sniffed = files.Sniffed(job.file_format, job.encoding, job.delimiter)
+    keys: set[str] = set()
+    header_done = False
+    try:
+        for row in files.rows(_path(job), sniffed):
+            if not header_done:
+                if any(c.strip() for c in row.cells) or row.error:
+                    header_done = True
+                continue
+            if row.error or column >= len(row.cells):
+                continue
+            try:
+                _address, key = email_normalize(row.cells[column])
+            except InvalidEmail:
+                continue
+            keys.add(key)
+    except files.ImportFileError:
+        pass  # counted up to the unreadable part; the run reports the file's error itself
+    if meter.used + len(keys) <= meter.limit:
+        return len(keys)
+    existing = 0
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        existing += Contact.objects.for_workspace(workspace).filter(email_key__in=chunk).count()
+    return len(keys) - existing
 
 
 def contact_import_resume(*, contact_import: ContactImport) -> None:

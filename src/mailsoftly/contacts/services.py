@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.services import limit_check
 from mailsoftly.contacts.emails import InvalidEmail, email_hash, email_normalize
 from mailsoftly.contacts.fieldvalues import field_value_coerce
 from mailsoftly.contacts.models import (
@@ -103,7 +104,9 @@ def contact_create(
     """Add a contact, optionally subscribe it to lists, and record how consent was given.
 
     ``consent`` holds ``consent_text``, ``location`` and, for the contact's own action only,
-    ``ip_address``. A manual add records the team member, never their IP.
+    ``ip_address``. A manual add records the team member, never their IP. Raises
+    :class:`~mailsoftly.billing.errors.LimitExceeded` (nothing written) at the plan's
+    contact limit.
     """
     address, key = _email(email)
     clean_fields = custom_fields_clean(workspace=workspace, values=fields or {})
@@ -111,6 +114,7 @@ def contact_create(
     with _atomic(workspace):
         if Contact.objects.for_workspace(workspace).filter(email_key=key).exists():
             raise ValidationError({"email": _("A contact with this address already exists.")})
+        limit_check(workspace=workspace, resource="contacts", amount=1)
         try:
             with transaction.atomic(using=workspace.database):
                 contact = Contact.objects.for_workspace(workspace).create(

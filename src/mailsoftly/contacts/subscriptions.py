@@ -23,6 +23,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.contacts.emails import InvalidEmail, email_hash, email_normalize
 from mailsoftly.contacts.models import (
     ConsentSource,
@@ -109,14 +110,20 @@ def subscription_form_submit(
     with transaction.atomic(using=workspace.database):
         contact = Contact.objects.for_workspace(workspace).filter(email_key=key).first()
         if contact is None:
-            contact = contact_create(
-                workspace=workspace,
-                email=address,
-                first_name=first_name,
-                last_name=last_name,
-                consent=consent,
-                source=ConsentSource.FORM,
-            )
+            try:
+                contact = contact_create(
+                    workspace=workspace,
+                    email=address,
+                    first_name=first_name,
+                    last_name=last_name,
+                    consent=consent,
+                    source=ConsentSource.FORM,
+                )
+            except LimitExceeded:
+                # The plan's contact limit: the public is not told about the owner's plan.
+                raise SubscribeRefused(
+                    _("This list cannot take new subscribers right now. Please try again later.")
+                ) from None
             # contact_create recorded consent without the list; attach it.
             contact.consents.update(contact_list=contact_list)
         else:

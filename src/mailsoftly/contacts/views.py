@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.contacts import exports, forms, imports, selectors, services
 from mailsoftly.contacts.importing.mapping import BUILTIN_TARGETS, custom_key_index, mapping_guess
 from mailsoftly.contacts.models import (
@@ -96,6 +97,8 @@ def contact_create(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+        except LimitExceeded as exc:
+            form.add_error(None, exc.message)
         else:
             messages.success(request, _("Contact added."))
             return redirect("contacts:contact_detail", pk=contact.pk)
@@ -418,6 +421,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_errors(form, exc)
+        except LimitExceeded as exc:
+            form.add_error(None, exc.message)
         else:
             return redirect("contacts:import_detail", pk=job.pk)
     columns = [

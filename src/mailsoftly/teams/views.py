@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.core.trash import RETENTION
 from mailsoftly.teams import selectors, services
 from mailsoftly.teams.decorators import permission_required, workspace_required
@@ -162,6 +163,8 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
             )
         except TeamError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
+        except LimitExceeded as error:
+            form.add_error("region" if "region" in form.fields else None, error.message)
         else:
             request.session[SESSION_KEY] = workspace.pk
             messages.success(request, _("Created %(name)s.") % {"name": workspace.name})
@@ -191,6 +194,8 @@ def invitations(request: HttpRequest) -> HttpResponse:
             return _refused(request, error)
         except TeamError as error:
             form.add_error(error.field or None, error.message)
+        except LimitExceeded as error:
+            form.add_error(None, error.message)
         else:
             messages.success(
                 request, _("Invitation sent to %(email)s.") % {"email": invitation.email}

@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from mailsoftly.audit.services import audit_record
+from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.core.ids import parse_id
 from mailsoftly.core.mail import platform_mail_enqueue
@@ -214,6 +215,8 @@ def invitation_create(
                 _("That address already has a pending invitation. Revoke it to send a new one."),
                 field="email",
             )
+        # A pending invitation holds a seat: members + pending invitations + this one.
+        limit_check(workspace=workspace, resource="seats", amount=1)
         invitation = Invitation.objects.create(
             workspace=workspace,
             email=address,

@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mailsoftly.audit.services import audit_record
+from mailsoftly.billing.errors import LimitExceeded
+from mailsoftly.billing.services import limit_check
 from mailsoftly.core.regions import Region
 from mailsoftly.teams.errors import TeamError
 from mailsoftly.teams.models import Membership, Role, Workspace
@@ -26,10 +28,39 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def _eu_residency_check(*, owner, region: str) -> None:
+    """Plan gate for keeping a new workspace's data in the EU (billing resource eu_residency).
+
+    A brand-new workspace has no subscription, so it starts on the free plan: that plan
+    decides. Where it does not include EU residency, the owner may still create an EU
+    workspace while they administer a workspace whose plan does (a paying customer adding
+    a workspace); otherwise :class:`~mailsoftly.billing.errors.LimitExceeded`, nothing written.
+    """
+    if region != Region.EU:
+        return
+    from mailsoftly.billing.selectors import plan_for_workspace
+
+    try:
+        limit_check(workspace=Workspace(region=region), resource="eu_residency")
+    except LimitExceeded:
+        administered = Workspace.objects.filter(
+            memberships__user=owner,
+            memberships__disabled_at__isnull=True,
+            memberships__role__in=[Role.PRIMARY_ADMIN, Role.ADMIN],
+        ).distinct()
+        if any(plan_for_workspace(workspace=w).eu_residency for w in administered):
+            return
+        raise
+
+
 def workspace_create(
     *, owner, name: str, region: str = Region.US, is_personal: bool = False, request=None
 ) -> Workspace:
-    """Create a workspace with ``owner`` as its Primary Admin."""
+    """Create a workspace with ``owner`` as its Primary Admin.
+
+    An EU workspace needs a plan with EU data residency (see :func:`_eu_residency_check`).
+    """
+    _eu_residency_check(owner=owner, region=Region(region))
     with transaction.atomic():
         workspace = Workspace.objects.create(
             name=_clean_name(name), region=Region(region), is_personal=is_personal
