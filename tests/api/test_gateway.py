@@ -86,3 +86,13 @@ def test_key_auth_needs_no_csrf_token(workspace, user):
 def test_a_signed_in_session_without_a_key_is_401(logged_in_client):
     response = logged_in_client.get("/api/v1/contacts")
     assert response.status_code == 401
+
+
+@time_machine.travel("2026-01-05 10:00:01Z", tick=False)
+def test_one_thousand_calls_then_the_limit_applies_exactly(client, settings, workspace, user):
+    settings.API_RATE_LIMIT_PER_MINUTE = 1000
+    _key, token = make_key(workspace, user)
+    headers = auth(token)
+    statuses = [client.get("/api/v1/lists", headers=headers).status_code for _ in range(1001)]
+    assert statuses.count(200) == 1000
+    assert statuses[-1] == 429
