@@ -196,3 +196,13 @@ def test_openapi_schema_and_docs_are_served(client):
     paths = schema.json()["paths"]
     assert "/api/v1/contacts" in paths and "/api/v1/campaigns/{campaign_id}/pause" in paths
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_bulk_upsert_past_the_plan_limit_is_403_and_writes_nothing(api, workspace):
+    from mailsoftly.billing.models import Plan
+
+    Plan.objects.filter(code="pro").update(contacts_limit=2)
+    items = [{"email": f"p{i}@example.org"} for i in range(3)]
+    body = _problem(api.post("/contacts/bulk", {"items": items}), 403)
+    assert "2" in body["detail"]
+    assert selectors.contact_count(workspace=workspace) == 0

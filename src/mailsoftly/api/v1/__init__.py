@@ -17,6 +17,7 @@ from mailsoftly.api.problems import (
 )
 from mailsoftly.api.v1 import campaigns, contacts, webhooks
 from mailsoftly.api.v1.common import KeyAuth
+from mailsoftly.billing.errors import BillingError
 
 api = NinjaAPI(
     title="Mailsoftly API",
@@ -36,6 +37,13 @@ api.add_router("", webhooks.router)
 @api.exception_handler(ApiProblem)
 def _problem(request, exc):
     return from_exception(exc)
+
+
+@api.exception_handler(BillingError)
+def _plan_limit(request, exc):
+    # A plan limit met inside a service (e.g. the contacts limit during a bulk upsert);
+    # the service's transaction has rolled back.
+    return problem_response(403, exc.message, slug="plan-limit")
 
 
 @api.exception_handler(Http404)
