@@ -254,3 +254,64 @@ def test_an_owner_whose_other_workspace_has_eu_residency_may_add_an_eu_workspace
     from mailsoftly.teams.services import workspace_create
 
     assert workspace_create(owner=user, name="EU too", region="eu").region == "eu"
+
+
+# ---------------------------------------------------------------- sending
+
+
+def _server(**extra) -> dict:
+    return {
+        "name": "Relay",
+        "host": "127.0.0.1",
+        "port": 2525,
+        "security": "none",
+        "max_connections": 2,
+        "rate_limit_per_second": 0,
+        **extra,
+    }
+
+
+def test_an_smtp_server_past_the_pool_limit_is_refused_and_writes_nothing(workspace):
+    from mailsoftly.sending import services as sending_services
+    from mailsoftly.sending.models import SmtpServer
+
+    sending_services.smtp_server_create(workspace=workspace, **_server())  # Free: 1 pool
+    with pytest.raises(LimitExceeded) as caught:
+        sending_services.smtp_server_create(workspace=workspace, **_server(name="Second"))
+    assert "Free plan allows 1 SMTP pools" in caught.value.message
+    assert SmtpServer.objects.for_workspace(workspace).count() == 1
+
+
+def test_the_server_form_shows_the_pool_message_not_a_500(logged_in_client, workspace):
+    from mailsoftly.sending import services as sending_services
+    from mailsoftly.sending.models import SmtpServer
+
+    sending_services.smtp_server_create(workspace=workspace, **_server())
+    response = logged_in_client.post(reverse("sending:server_create"), _server(name="Second"))
+    assert response.status_code == 400
+    assert "Free plan allows 1 SMTP pools" in response.content.decode()
+    assert SmtpServer.objects.for_workspace(workspace).count() == 1
+
+
+# ---------------------------------------------------------------- lifecycle (exports)
+
+
+def test_an_export_format_outside_the_plan_is_refused_and_writes_nothing(user, workspace):
+    from mailsoftly.lifecycle import services as lifecycle_services
+    from mailsoftly.lifecycle.models import ExportJob
+
+    with pytest.raises(lifecycle_services.ExportError) as caught:
+        lifecycle_services.export_request(workspace=workspace, actor=user, format="xlsx")
+    assert "Export as XLSX is not included in your Free plan" in str(caught.value)
+    assert not ExportJob.objects.for_workspace(workspace).exists()
+    job = lifecycle_services.export_request(workspace=workspace, actor=user, format="csv")
+    assert job.format == "csv"
+
+
+def test_the_exports_page_shows_the_format_message_not_a_500(logged_in_client, workspace):
+    from mailsoftly.lifecycle.models import ExportJob
+
+    response = logged_in_client.post(reverse("lifecycle:exports"), {"format": "json"})
+    assert response.status_code in (200, 400)
+    assert "Export as JSON is not included in your Free plan" in response.content.decode()
+    assert not ExportJob.objects.for_workspace(workspace).exists()

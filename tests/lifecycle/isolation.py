@@ -26,7 +26,7 @@ def _legal_hold(workspace, user):
 def _finished_export(workspace, user):
     from mailsoftly.lifecycle.services import export_request
 
-    return export_request(workspace=workspace, actor=user, format="json")
+    return export_request(workspace=workspace, actor=user, format="csv")
 
 
 @route("lifecycle:export_status")

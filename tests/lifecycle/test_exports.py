@@ -19,6 +19,10 @@ from mailsoftly.teams.services import workspace_create
 from tests.contacts.factories import ContactFactory
 from tests.factories import UserFactory
 
+# Exports in every format: the workspace is on a plan with all of them (the Free plan has
+# CSV only; that gate is proven in tests/billing/test_enforcement.py).
+pytestmark = pytest.mark.usefixtures("unlimited_plan")
+
 
 @pytest.fixture
 def run_on_commit(django_capture_on_commit_callbacks):
@@ -154,9 +158,12 @@ def test_download_links_expire_and_cannot_be_forged(
 
 
 @pytest.mark.policy("P01")
-def test_a_link_to_another_workspaces_export_is_404(logged_in_client, run_on_commit):
+def test_a_link_to_another_workspaces_export_is_404(
+    logged_in_client, run_on_commit, unlimited_plan
+):
     stranger = UserFactory()
     theirs = workspace_create(owner=stranger, name="Theirs")
+    unlimited_plan(theirs)
     job = run_on_commit(theirs, actor=stranger, format="json")
     token = services.export_link_token(job=job)
     response = logged_in_client.get(reverse("lifecycle:export_download", args=[job.pk, token]))

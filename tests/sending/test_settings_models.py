@@ -74,6 +74,7 @@ def test_dkim_key_generate_rejects_bad_input_without_writing(
     assert not DkimKey.objects.for_workspace(workspace).exists()
 
 
+@pytest.mark.usefixtures("unlimited_plan")  # three servers: more pools than the Free plan has
 def test_only_one_default_smtp_server(workspace):
     first = services.smtp_server_create(
         workspace=workspace, name="A", host="a.example.com", is_default=True

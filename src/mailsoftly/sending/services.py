@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.sending import dkim
 from mailsoftly.sending.messengers import Outcome, SmtpMessenger
@@ -38,7 +39,11 @@ def _single_default(server: SmtpServer) -> None:
 
 
 def smtp_server_create(*, workspace, password: str = "", **fields) -> SmtpServer:
-    """Add an SMTP server to a workspace; the password is stored encrypted (P04)."""
+    """Add an SMTP server to a workspace; the password is stored encrypted (P04).
+
+    Each server counts as one SMTP pool of the plan (``LimitExceeded`` past it, nothing written).
+    """
+    limit_check(workspace=workspace, resource="smtp_pools", amount=1)
     with transaction.atomic(using=workspace.database):
         server = SmtpServer.objects.for_workspace(workspace).create(
             workspace=workspace, password=password, **{k: fields[k] for k in fields}

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.sending import dns_check, routing, selectors, services
 from mailsoftly.sending.forms import DkimKeyForm, SenderIdentityForm, SmtpServerForm, TestSendForm
 
@@ -50,9 +51,13 @@ def server_create(request: HttpRequest) -> HttpResponse:
     form = SmtpServerForm(request.POST or None, workspace=workspace)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        services.smtp_server_create(workspace=workspace, **data)
-        messages.success(request, _("SMTP server added."))
-        return redirect("sending:settings")
+        try:
+            services.smtp_server_create(workspace=workspace, **data)
+        except LimitExceeded as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("SMTP server added."))
+            return redirect("sending:settings")
     status = 400 if request.method == "POST" else 200
     return render(
         request, "sending/server_form.html", {"form": form, "server": None}, status=status

@@ -31,6 +31,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from mailsoftly.billing.errors import LimitExceeded
+from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.core.crypto import EncryptedTextField
 from mailsoftly.lifecycle import audit, registry
@@ -84,6 +86,10 @@ def export_request(*, workspace, actor, format: str, request=None) -> ExportJob:
         chosen = ExportFormat(format)
     except ValueError:
         raise ExportError(_("Choose one of the offered formats.")) from None
+    try:
+        limit_check(workspace=workspace, resource="export_format", value=chosen.value)
+    except LimitExceeded as exc:
+        raise ExportError(exc.message) from None  # shown on the exports page; nothing written
     with transaction.atomic(using=workspace.database):
         job = ExportJob.objects.for_workspace(workspace).create(
             workspace=workspace, requested_by=actor, format=chosen
