@@ -315,3 +315,46 @@ def test_the_exports_page_shows_the_format_message_not_a_500(logged_in_client, w
     assert response.status_code in (200, 400)
     assert "Export as JSON is not included in your Free plan" in response.content.decode()
     assert not ExportJob.objects.for_workspace(workspace).exists()
+
+
+# ---------------------------------------------------------------- designs
+
+
+def _html() -> dict:
+    from tests.campaigns.helpers import HTML
+
+    return {"source_kind": "html", "source": HTML, "subject": "News"}
+
+
+def test_ip_collection_needs_a_plan_with_it_and_a_refusal_writes_nothing(user, workspace):
+    from mailsoftly.designs import services as design_services
+    from mailsoftly.designs.models import Design
+
+    with pytest.raises(LimitExceeded) as caught:
+        design_services.design_create(
+            workspace=workspace, user=user, name="Tracked", collect_ip_addresses=True, **_html()
+        )
+    assert "IP address collection is not included in your Free plan" in caught.value.message
+    assert not Design.objects.for_workspace(workspace).exists()
+    design = design_services.design_create(workspace=workspace, user=user, name="Plain", **_html())
+    with pytest.raises(LimitExceeded):
+        design_services.design_update(design=design, user=user, collect_ip_addresses=True)
+    design.refresh_from_db()
+    assert design.collect_ip_addresses is False
+
+
+def test_the_design_form_shows_the_ip_collection_message_not_a_500(
+    logged_in_client, user, workspace
+):
+    from mailsoftly.designs.models import Design
+    from tests.designs.test_views import _form
+
+    logged_in_client.post(reverse("designs:new"), {"start": "blank:html"})
+    design = Design.objects.for_workspace(workspace).get()
+    response = logged_in_client.post(
+        reverse("designs:edit", args=[design.pk]), _form(design, collect_ip_addresses="on")
+    )
+    assert response.status_code == 200
+    assert "IP address collection is not included" in response.content.decode()
+    design.refresh_from_db()
+    assert design.collect_ip_addresses is False

@@ -240,6 +240,7 @@ def test_another_workspaces_design_urls_answer_404(logged_in_client, name):
 
 
 @pytest.mark.policy("P37")
+@pytest.mark.usefixtures("unlimited_plan")  # IP collection is not in the Free plan
 def test_collecting_ip_addresses_is_off_unless_the_author_turns_it_on(
     logged_in_client, user, workspace
 ):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from mailsoftly.audit.services import audit_record
+from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.designs.compiler import CompileError, layout_check, source_compile, subject_check
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind, Template
@@ -86,7 +87,10 @@ def design_create(
     collect_ip_addresses: bool = False,
     layout: Template | None = None,
 ) -> Design:
-    """Create a design. Raises :class:`CompileError` if the content cannot become an email."""
+    """Create a design. Raises :class:`CompileError` if the content cannot become an email,
+    and ``LimitExceeded`` (nothing written) for IP collection on a plan without it."""
+    if collect_ip_addresses:
+        limit_check(workspace=workspace, resource="ip_collection")
     compiled = design_validate(
         subject=subject, preheader=preheader, source_kind=source_kind, source=source, layout=layout
     )
@@ -125,10 +129,16 @@ def design_create_from_starter(*, workspace, user, starter: Starter | Template) 
 
 
 def design_update(*, design: Design, user, **fields: Any) -> Design:
-    """Change a design's fields. Content changes recompile and write a version."""
+    """Change a design's fields. Content changes recompile and write a version.
+
+    Turning IP collection on needs a plan with it (``LimitExceeded``, nothing written); a
+    design that already collects keeps its setting after a downgrade.
+    """
     unknown = set(fields) - set(CONTENT_FIELDS) - set(ENVELOPE_FIELDS)
     if unknown:
         raise TypeError(f"design_update got unexpected fields: {sorted(unknown)}")
+    if fields.get("collect_ip_addresses") and not design.collect_ip_addresses:
+        limit_check(workspace=design.workspace, resource="ip_collection")
     content = {field: fields.get(field, getattr(design, field)) for field in CONTENT_FIELDS}
     content_changed = any(content[f] != getattr(design, f) for f in CONTENT_FIELDS)
     layout = fields.get("layout", design.layout)

@@ -20,6 +20,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from jinja2 import TemplateError
 
+from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.defaults import blank_source
@@ -131,6 +132,8 @@ def design_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 services.design_update(design=design, user=request.user, **fields)
             except CompileError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            except LimitExceeded as exc:
+                form.add_error("collect_ip_addresses", exc.message)
             else:
                 messages.success(request, _("Design saved."))
                 return redirect("designs:edit", pk=design.pk)
