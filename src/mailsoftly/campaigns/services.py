@@ -100,7 +100,22 @@ def _transition(campaign: Campaign, *, frm, to: str, **extra) -> bool:
     )
     if changed:
         campaign.refresh_from_db()
+        if to == CampaignStatus.SENDING and "started_at" in extra:
+            campaign_webhook_emit(campaign=campaign, event="campaign.started")
+        elif to == CampaignStatus.PAUSED:
+            campaign_webhook_emit(campaign=campaign, event="campaign.paused")
     return bool(changed)
+
+
+def campaign_webhook_emit(*, campaign: Campaign, event: str) -> None:
+    """Tell the workspace's webhook endpoints (after commit, no network I/O here)."""
+    from mailsoftly.webhooks.services import webhook_emit
+
+    webhook_emit(
+        workspace=campaign.workspace,
+        event=event,
+        data={"campaign": {"id": campaign.pk, "name": campaign.name, "status": campaign.status}},
+    )
 
 
 def _readiness_errors(campaign: Campaign) -> list[str]:

@@ -224,10 +224,13 @@ class DeliveryStore:
                 skipped_count=counts.get(DeliveryStatus.SKIPPED, 0),
                 updated_at=now,
             )
-            if open_rows == 0:
-                campaigns.filter(status=CampaignStatus.SENDING, audience_complete=True).update(
-                    status=CampaignStatus.SENT, finished_at=now
-                )
+            if open_rows == 0 and campaigns.filter(
+                status=CampaignStatus.SENDING, audience_complete=True
+            ).update(status=CampaignStatus.SENT, finished_at=now):
+                from mailsoftly.campaigns.services import campaign_webhook_emit
+
+                self.campaign.status = CampaignStatus.SENT
+                campaign_webhook_emit(campaign=self.campaign, event="campaign.finished")
 
     def has_work(self) -> bool:
         """Rows still to send now or later (queued or held under a lease)."""

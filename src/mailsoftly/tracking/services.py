@@ -187,7 +187,33 @@ class _Batch:
                 ],
             )
         self._flush_counters()
+        self._emit_webhooks(rows)
         return len(rows)
+
+    def _emit_webhooks(self, rows: list[Event]) -> None:
+        """delivery.opened / delivery.clicked for people's events, to subscribed endpoints."""
+        from mailsoftly.teams.models import Workspace
+        from mailsoftly.webhooks.models import WebhookEndpoint
+        from mailsoftly.webhooks.services import webhook_emit
+
+        names = {EventKind.OPEN: "delivery.opened", EventKind.CLICK: "delivery.clicked"}
+        wanted = [r for r in rows if r.kind in names and not r.is_machine]
+        for workspace_id in {r.workspace_id for r in wanted}:
+            workspace = Workspace.objects.filter(pk=workspace_id).first()
+            if workspace is None or not (
+                WebhookEndpoint.objects.for_workspace(workspace)
+                .filter(disabled_at__isnull=True)
+                .exists()
+            ):
+                continue
+            for row in (r for r in wanted if r.workspace_id == workspace_id):
+                data = {
+                    "delivery": {"id": row.delivery_id, "campaign_id": row.campaign_id},
+                    "occurred_at": row.occurred_at.isoformat(),
+                }
+                if row.link is not None:
+                    data["link"] = {"id": row.link.pk, "url": row.link.url}
+                webhook_emit(workspace=workspace, event=names[row.kind], data=data)
 
     def _event(self, event: dict) -> Event | None:
         delivery = self.deliveries.get(event["delivery_id"])
