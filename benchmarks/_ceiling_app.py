@@ -3,8 +3,11 @@
 import base64
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
-HEADERS = [("Content-Type", "image/gif"), ("Cache-Control", "no-cache, no-store"),
-           ("Content-Length", str(len(GIF)))]
+HEADERS = [
+    ("Content-Type", "image/gif"),
+    ("Cache-Control", "no-cache, no-store"),
+    ("Content-Length", str(len(GIF))),
+]
 
 
 def application(environ, start_response):

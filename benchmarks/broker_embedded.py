@@ -57,7 +57,7 @@ def main() -> None:
                         "data_folder_in": str(folder),
                         "data_folder_out": str(folder),
                         "processed_folder": str(folder / "processed"),
-                "control_folder": str(folder / "control"),
+                        "control_folder": str(folder / "control"),
                         "store_processed": False,
                         "polling_interval": 0.01,
                     },

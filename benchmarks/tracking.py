@@ -47,9 +47,27 @@ def wait_port(port: int, timeout: float = 30) -> None:
 
 def serve(app: str, port: int, env: dict, cwd: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "2",
-         "--host", "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "error", app],
-        env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-ws",
+            "--log-level",
+            "error",
+            app,
+        ],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -66,17 +84,33 @@ end
 
 def wrk(port: int, paths_file: str, duration: int, lua: str) -> dict:
     out = subprocess.run(
-        ["wrk", "-t2", "-c50", f"-d{duration}s", "--latency", "-s", lua,
-         f"http://127.0.0.1:{port}/", "--", paths_file],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            "-c50",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            lua,
+            f"http://127.0.0.1:{port}/",
+            "--",
+            paths_file,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
     scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "requests": total, "p99_ms": float(p99.group(1)) * scale,
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+    return {
+        "rps": rps,
+        "requests": total,
+        "p99_ms": float(p99.group(1)) * scale,
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+    }
 
 
 def main() -> None:
@@ -87,24 +121,39 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     var = Path(tempfile.mkdtemp(prefix="mailsoftly-bench-"))
-    env = {**os.environ, "DATABASE_URL": PG, "DATABASE_URL_EU": PG + "_eu", "REDIS_URL": REDIS,
-           "MAILSOFTLY_VAR_DIR": str(var), "LOG_LEVEL": "ERROR",
-           "DJANGO_SETTINGS_MODULE": "mailsoftly.config.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": PG,
+        "DATABASE_URL_EU": PG + "_eu",
+        "REDIS_URL": REDIS,
+        "MAILSOFTLY_VAR_DIR": str(var),
+        "LOG_LEVEL": "ERROR",
+        "DJANGO_SETTINGS_MODULE": "mailsoftly.config.settings",
+    }
     for name in (PG.rsplit("/", 1)[1], PG.rsplit("/", 1)[1] + "_eu"):
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"],
+            check=True,
+        )
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"CREATE DATABASE {name}"],
+            check=True,
+        )
     for alias in ("default", "eu"):
-        subprocess.run([sys.executable, "-m", "mailsoftly", "manage", "migrate", "--database", alias, "-v0"],
-                       env=env, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "mailsoftly", "manage", "migrate", "--database", alias, "-v0"],
+            env=env,
+            check=True,
+        )
     os.environ.update(env)
     import django
 
     django.setup()
     from django.db import connection
 
+    from benchmarks._tracking_seed import seed
     from mailsoftly.tracking import recorder
     from mailsoftly.tracking.models import Event
-    from benchmarks._tracking_seed import seed
 
     open_paths, click_paths, campaign = seed(args.deliveries)
     recorder._client().flushdb()
@@ -171,7 +220,9 @@ def main() -> None:
     print(f"opens  {figures['opens_per_s']:>8}/s   p99 {results['open']['p99_ms']:.1f} ms")
     print(f"clicks {figures['clicks_per_s']:>8}/s   p99 {results['click']['p99_ms']:.1f} ms")
     print(f"ceiling {figures['ceiling_per_s']:>7}/s   ratio {figures['ratio']} (target >= 0.5)")
-    print(f"events: {sent} requests, {stored} stored, lost {figures['events_lost']} (target 0); drained in {drain_s:.1f}s")
+    print(
+        f"events: {sent} requests, {stored} stored, lost {figures['events_lost']} (target 0); drained in {drain_s:.1f}s"
+    )
     print(f"report page: {report_ms:.1f} ms median of 5 (target < 200 ms)")
     print(json.dumps(figures))
 
