@@ -39,6 +39,10 @@ def pytest_collection_modifyitems(items):
 def _celery_eager(settings):
     from mailsoftly.config.celery import app
 
+    # A test that starts a real worker makes its own Celery app the current one; put ours
+    # back, or later .delay() calls would go to that app's (gone) broker.
+    app.set_current()
+    app.set_default()
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield

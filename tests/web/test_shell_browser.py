@@ -29,7 +29,7 @@ def test_phone_width_shell_has_landmarks_and_a_working_switcher(browser_page, us
     page.locator(".navbar-toggler").focus()
     page.keyboard.press("Enter")
     switcher.wait_for(state="visible")
-    switcher.select_option(str(other.pk))
-    page.wait_for_url("**/")
+    with page.expect_navigation():
+        switcher.select_option(str(other.pk))
     assert page.locator("h1").inner_text() == "Second team"
     assert "Switched to Second team." in page.locator("[role=alert]").inner_text()
