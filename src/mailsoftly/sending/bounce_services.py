@@ -222,10 +222,13 @@ def _soft_limit_reached(workspace, delivery: Delivery) -> bool:
 
 def _record_event(*, key: str, region: str, delivery_id: int, bounce: bounces.Bounce) -> None:
     from mailsoftly.tracking import recorder
+    from mailsoftly.tracking.services import events_ingest
 
     fields = {"kind": "complaint" if bounce.kind == bounces.COMPLAINT else "bounce"}
     if bounce.kind != bounces.COMPLAINT:
         fields["bounce_type"] = bounce.kind
     event = recorder.new_event(region=region, delivery_id=delivery_id, **fields)
     event["key"] = key  # the same bounce is one event, however often it is read
-    recorder.record(event)
+    # Bounces arrive through a worker or the CLI, never on a hot request path: store the
+    # event at once rather than through the open/click buffer.
+    events_ingest(events=[event])
