@@ -16,16 +16,9 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from mailsoftly.contacts.models import Contact, ContactImport, CustomField, ImportRowError
+from mailsoftly.core.spreadsheets import cell_neutralise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_CHUNK = 2000
-
-
-def cell_neutralise(value) -> object:
-    """A value safe to put in a spreadsheet cell."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 class _Echo:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mailsoftly.core.spreadsheets import cell_neutralise
 from mailsoftly.tracking import hits, selectors
 
 
@@ -99,7 +100,7 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         sheet = book.create_sheet(_("Links"))
         sheet.append([_("Link"), _("Unique clicks"), _("Clicks")])
         for row in links:
-            sheet.append([_safe_cell(row[0]), row[1], row[2]])
+            sheet.append([cell_neutralise(row[0]), row[1], row[2]])
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(
@@ -113,15 +114,10 @@ def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         writer.writerows((str(label), value) for label, value in rows)
         writer.writerow([])
         writer.writerow([_("Link"), _("Unique clicks"), _("Clicks")])
-        writer.writerows((_safe_cell(url), unique, total) for url, unique, total in links)
+        writer.writerows((cell_neutralise(url), unique, total) for url, unique, total in links)
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
-
-
-def _safe_cell(value: str) -> str:
-    """Spreadsheets must not execute a cell: neutralise formula starts."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 @staff_member_required

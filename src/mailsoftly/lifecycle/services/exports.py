@@ -35,6 +35,7 @@ from mailsoftly.billing.errors import LimitExceeded
 from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.core.crypto import EncryptedTextField
+from mailsoftly.core.spreadsheets import cell_neutralise
 from mailsoftly.lifecycle import audit, registry
 from mailsoftly.lifecycle.models import ExportDownload, ExportFormat, ExportJob, ExportStatus
 
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 LINK_MAX_AGE = 7 * 24 * 3600  # a download link works for 7 days
 _SIGNING_SALT = "mailsoftly.lifecycle.export-download"
 _SKIPPED = {"workspace", "trashed_at", "trashed_by"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -69,11 +69,9 @@ def _rows(model, workspace, fields) -> Iterator[tuple]:
 
 def cell_safe(value) -> object:
     """A cell a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
     if isinstance(value, dict | list):
         return json.dumps(value, cls=DjangoJSONEncoder)
-    return value
+    return cell_neutralise(value)
 
 
 def _jsonable(value):
