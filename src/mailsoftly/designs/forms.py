@@ -23,6 +23,7 @@ class DesignForm(forms.ModelForm):
             "source_kind",
             "layout",
             "source",
+            "track_opens_clicks",
             "collect_ip_addresses",
         ]
         widgets = {
@@ -37,6 +38,10 @@ class DesignForm(forms.ModelForm):
             ),
             "subject": _("Merge tags work here too, e.g. {{ contact.first_name }}."),
             "preheader": _("The short preview line many inboxes show after the subject."),
+            "track_opens_clicks": _(
+                "When off, links in this email stay as written and no open pixel is added, "
+                "so its report shows no opens or clicks."
+            ),
             "collect_ip_addresses": _(
                 "Off by default. When on, opens and clicks of this email record the "
                 "recipient's IP address and browser."

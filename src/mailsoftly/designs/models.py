@@ -51,6 +51,8 @@ class Design(WorkspaceOwned):
     compiled_text = models.TextField(blank=True, editable=False)
     # P37: opens and clicks store IP and user agent only when the creator turns this on.
     collect_ip_addresses = models.BooleanField(_("collect IP addresses"), default=False)
+    # Off: links stay as written and no open pixel is added (the workspace switch also applies).
+    track_opens_clicks = models.BooleanField(_("track opens and clicks"), default=True)
     # P01: private until published; the slug is random and replaced on each publish.
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     public_slug = models.CharField(

@@ -26,6 +26,7 @@ ENVELOPE_FIELDS = (
     "from_name",
     "from_email",
     "reply_to",
+    "track_opens_clicks",
     "collect_ip_addresses",
     "layout",
 )
