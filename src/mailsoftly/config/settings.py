@@ -306,12 +306,19 @@ if ENV.embedded_broker:
     }
 
 # --- Sending (mailsoftly.sending) -----------------------------------------------------
+from kombu import Queue as _KombuQueue  # noqa: E402
 # Campaign mail goes through the workspace's own SMTP server, else through SMTP_URL, else
 # into the regional capture (sending.CapturedMessage) that the campaign pages show.
 SENDING_SMTP_URL = ENV.smtp_url
 SENDING_BATCH_SIZE = 200
 # A claimed delivery whose worker has not confirmed it within the lease is claimed again.
 SENDING_LEASE_SECONDS = 300
+# Transactional mail has its own queue, listed first: a worker serving both takes it before
+# campaign work (on Redis through the "priority" queue order). `mailsoftly worker -Q
+# transactional` keeps workers for it alone, so a big campaign never holds it up.
+CELERY_TASK_QUEUES = (_KombuQueue("transactional"), _KombuQueue("celery"))
+if not ENV.embedded_broker:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
 # Starts due scheduled campaigns and picks up retries and expired leases.
 CELERY_BEAT_SCHEDULE["campaigns.campaign_sweep"] = {
     "task": "campaigns.campaign_sweep",
