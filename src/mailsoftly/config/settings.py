@@ -306,6 +306,7 @@ if ENV.embedded_broker:
     }
 
 # --- Sending (mailsoftly.sending) -----------------------------------------------------
+from kombu import Exchange as _KombuExchange  # noqa: E402
 from kombu import Queue as _KombuQueue  # noqa: E402
 # Campaign mail goes through the workspace's own SMTP server, else through SMTP_URL, else
 # into the regional capture (sending.CapturedMessage) that the campaign pages show.
@@ -316,7 +317,10 @@ SENDING_LEASE_SECONDS = 300
 # Transactional mail has its own queue, listed first: a worker serving both takes it before
 # campaign work (on Redis through the "priority" queue order). `mailsoftly worker -Q
 # transactional` keeps workers for it alone, so a big campaign never holds it up.
-CELERY_TASK_QUEUES = (_KombuQueue("transactional"), _KombuQueue("celery"))
+CELERY_TASK_QUEUES = tuple(
+    _KombuQueue(name, _KombuExchange(name), routing_key=name) for name in ("transactional", "celery")
+)
+CELERY_TASK_ROUTES = {"campaigns.transactional_send": {"queue": "transactional"}}
 if not ENV.embedded_broker:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
 # Starts due scheduled campaigns and picks up retries and expired leases.
