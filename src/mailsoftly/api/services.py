@@ -30,6 +30,7 @@ RESOURCES = (
     "reports",
     "suppression",
     "webhooks",
+    "transactional",
 )
 ACCESS = ("read", "write")
 ALL_SCOPES = tuple(f"{r}:{a}" for r in RESOURCES for a in ACCESS)
