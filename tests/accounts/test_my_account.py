@@ -173,3 +173,25 @@ def test_withdrawing_policy_consent_closes_the_account(dora, account):
     assert not account.is_active and account.disabled_at is not None
     assert PolicyAcceptance.objects.get(user=account).revoked_at is not None
     assert dora.get(URL).status_code == 302
+
+
+@pytest.mark.policy("P09", "P14", "P24", "P29")
+@pytest.mark.parametrize(
+    ("link_id", "url_name"),
+    [
+        ("link-signin-history", "ops:signin_history"),
+        ("link-access-history", "ops:access_history"),
+        ("link-my-data", "lifecycle:my_data"),
+        ("link-account-delete", "lifecycle:account_delete"),
+    ],
+)
+def test_my_account_links_to_history_data_and_deletion_pages(dora, link_id, url_name):
+    import re
+
+    page = dora.get(URL).content.decode()
+    match = re.search(rf'href="([^"]+)" id="{link_id}"', page)
+    assert match, f"My Account has no {link_id} link"
+    assert match.group(1) == reverse(url_name)
+    target = dora.get(match.group(1))
+    assert target.status_code == 200
+    assert "<h1" in target.content.decode()

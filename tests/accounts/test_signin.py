@@ -148,6 +148,63 @@ def test_password_reset_mails_a_link(client, member):
     assert any("/accounts/password/reset/key/" in m.body for m in mail.outbox)
 
 
+def _reset(client, email):
+    from django.core import mail
+
+    mail.outbox.clear()
+    response = client.post(reverse("account_reset_password"), {"email": email}, follow=True)
+    return response, list(mail.outbox)
+
+
+@pytest.mark.policy("P04")
+@pytest.mark.parametrize("unknown", ["nobody@example.com", "disabled@example.com"])
+def test_password_reset_does_not_reveal_whether_an_address_is_registered(client, member, unknown):
+    disabled = UserFactory(username="gone", email="disabled@example.com", is_active=False)
+    EmailAddress.objects.create(user=disabled, email=disabled.email, verified=True, primary=True)
+    known_page, known_mail = _reset(client, "carol@example.com")
+    unknown_page, unknown_mail = _reset(Client(), unknown)
+    # Same redirect, same page, same number of mails to the address typed in.
+    assert known_page.redirect_chain == unknown_page.redirect_chain
+    assert known_page.redirect_chain[-1][0] == reverse("account_reset_password_done")
+    strip = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": ")[^"]+"')
+    assert strip.sub("", known_page.content.decode()) == strip.sub(
+        "", unknown_page.content.decode()
+    )
+    assert [m.to for m in known_mail] == [["carol@example.com"]]
+    assert [m.to for m in unknown_mail] == [[unknown]]
+    # Only the registered, active account gets a reset link; the other mail says there
+    # is no account here and offers sign-up.
+    assert "/accounts/password/reset/key/" in known_mail[0].body
+    assert "/accounts/password/reset/key/" not in unknown_mail[0].body
+    assert reverse("account_signup") in unknown_mail[0].body
+    assert known_mail[0].subject != unknown_mail[0].subject
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("not-an-address", "valid email"),
+        ("carol@example.com\r\nBcc: x@example.com", "Line breaks are not allowed"),
+        ("a" * 300 + "@example.com", "too long"),
+    ],
+)
+def test_password_reset_refuses_malformed_input_next_to_the_field(client, value, message):
+    from django.core import mail
+
+    response = client.post(reverse("account_reset_password"), {"email": value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_signup_still_names_a_taken_address(client, member, signup_data):
+    response = client.post(reverse("account_signup"), {**signup_data, "email": "CAROL@example.com"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="id_email-errors"' in page
+    assert "already registered" in page
+
+
 def test_logout_ends_the_session(client, member):
     _login(client, "carol")
     client.post(reverse("account_logout"))

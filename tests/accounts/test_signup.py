@@ -237,3 +237,70 @@ def test_signup_links_the_policy_it_records_the_version_of(client):
     assert "Version 2026-11-25" in text
     assert "English version is authoritative" in text
     assert "<h2" in text and "<li>" in text
+
+
+def _publish(kind: str, version: str, *, days_ago: int):
+    from datetime import timedelta
+
+    from mailsoftly.core import clock
+    from mailsoftly.ops.models import PolicyVersion
+
+    at = clock.now() - timedelta(days=days_ago)
+    return PolicyVersion.objects.create(
+        kind=kind, version=version, body="# Policy", effective_at=at, published_at=at
+    )
+
+
+@pytest.mark.policy("P41", "P32")
+def test_signup_records_the_policy_version_in_effect(client, signup, signup_data):
+    _publish("privacy", "2027-01", days_ago=30)
+    _publish("privacy", "2027-03", days_ago=2)  # the newest in effect wins
+    _publish("terms", "2027-04", days_ago=1)  # terms are not what the box accepts
+    future = _publish("privacy", "2027-09", days_ago=-10)  # published, not yet in effect
+    signup(signup_data, REMOTE_ADDR="203.0.113.9")
+    acceptance = PolicyAcceptance.objects.get(user__username="alice")
+    assert acceptance.policy_version == "2027-03"
+    assert acceptance.policy_version != future.version
+    assert acceptance.ip_address == "203.0.113.9"
+    # The sign-up page's policy link leads to the version being recorded.
+    response = client.get("/account/privacy/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("ops:policy", args=["privacy"])
+    assert "2027-03" in client.get(response["Location"]).content.decode()
+
+
+@pytest.mark.policy("P41")
+def test_signup_falls_back_to_the_built_in_version_before_any_is_published(
+    signup, signup_data, settings
+):
+    settings.PRIVACY_POLICY_VERSION = "builtin-7"
+    _publish("terms", "2027-04", days_ago=1)
+    signup(signup_data)
+    assert PolicyAcceptance.objects.get(user__username="alice").policy_version == "builtin-7"
+
+
+@pytest.mark.policy("P16")
+def test_signup_is_recorded_for_screening(signup, signup_data):
+    from mailsoftly.screening.models import AccountRisk, SignupRecord
+
+    signup(signup_data, REMOTE_ADDR="198.51.100.23")
+    user = User.objects.get()
+    record = SignupRecord.objects.get(user_id=user.pk)
+    workspace = Membership.objects.get(user=user).workspace
+    assert record.workspace_id == workspace.pk
+    assert (record.ip, record.ip_prefix) == ("198.51.100.23", "198.51.100.0/24")
+    assert record.email_domain == "example.com"
+    assert AccountRisk.objects.filter(workspace=workspace).exists()
+
+
+@pytest.mark.policy("P16")
+def test_many_signups_from_one_address_raise_the_new_workspace_risk(signup, signup_data):
+    from mailsoftly.screening.models import AccountRisk
+
+    for n in range(5):
+        data = {**signup_data, "username": f"farm{n}", "email": f"farm{n}@example.com"}
+        assert signup(data, REMOTE_ADDR="192.0.2.50").status_code == 302
+    last = Membership.objects.get(user__username="farm4").workspace
+    risk = AccountRisk.objects.get(workspace=last)
+    assert "signup_ip_velocity" in risk.signals
+    assert risk.score > 0

@@ -172,6 +172,30 @@ class LoginForm(account_forms.LoginForm):
             self.fields["remember"].initial = False
 
 
+class ResetPasswordForm(account_forms.ResetPasswordForm):
+    """Password reset that never says whether an address has an account.
+
+    Sign-up still names a taken address next to the field (ACCOUNT_PREVENT_ENUMERATION
+    is off for that), but the reset form is the one anyone can probe anonymously and
+    in bulk. So it answers every well-formed address the same way, with the same page
+    and exactly one mail: the reset link when an active account has the address, and
+    allauth's "no account with this address" mail otherwise, which only the mailbox
+    owner reads. allauth's per-IP and per-address rate limits cap the mail volume.
+    """
+
+    email = NormalizedEmailField(required=True)
+
+    def clean_email(self) -> str:
+        from allauth.account.adapter import get_adapter
+        from allauth.account.internal.userkit import filter_users_by_email
+
+        email = get_adapter().clean_email(self.cleaned_data["email"])
+        self.users = filter_users_by_email(
+            email, is_active=True, prefer_verified=True, for_login=True
+        )
+        return email
+
+
 def _language_choices():
     return [(code, name) for code, name in settings.LANGUAGES]
 

@@ -17,6 +17,20 @@ def policy_acceptance_list(*, user: User):
     return PolicyAcceptance.objects.filter(user=user)
 
 
+def privacy_policy_version_current() -> str:
+    """The privacy-policy version a new account accepts: the operator's version in effect
+    (ops), or the built-in text's version from settings while none has been published."""
+    from django.conf import settings
+
+    from mailsoftly.ops.models import PolicyKind
+    from mailsoftly.ops.selectors import policy_current
+
+    current = policy_current(kind=PolicyKind.PRIVACY)
+    if current is not None:
+        return current.acceptance_label
+    return settings.PRIVACY_POLICY_VERSION
+
+
 def marketing_recipients():
     """Accounts the platform may send its own promotional mail to (P19)."""
     return User.objects.filter(marketing_opt_in=True, is_active=True)

@@ -48,18 +48,21 @@ def account_signup_record(
 ) -> None:
     """Record what a new account agreed to and where it came from, then welcome it.
 
-    Called inside the sign-up transaction: the policy acceptance (P41), the marketing
-    choice in the ledger (P19, recorded either way), the first-touch referral (P11), the
-    personal workspace and the welcome mail (P18, queued after commit) stand or fall
-    together with the account row.
+    Called inside the sign-up transaction: the policy acceptance (P41, the version in
+    effect), the marketing choice in the ledger (P19, recorded either way), the
+    first-touch referral (P11), the personal workspace, the screening record (P16) and
+    the welcome mail (P18, queued after commit) stand or fall together with the account
+    row.
     """
+    from mailsoftly.accounts.selectors import privacy_policy_version_current
+    from mailsoftly.screening.services import signup_record
     from mailsoftly.teams.services import workspace_create
 
     now = clock.now()
     with transaction.atomic():
         PolicyAcceptance.objects.create(
             user=user,
-            policy_version=policy_version or settings.PRIVACY_POLICY_VERSION,
+            policy_version=policy_version or privacy_policy_version_current(),
             accepted_at=now,
             ip_address=ip_address,
             source=ConsentSource.SIGNUP,
@@ -81,11 +84,14 @@ def account_signup_record(
         if user.language not in {code for code, _name in settings.LANGUAGES}:
             user.language = settings.LANGUAGE_CODE
         user.save()
-        workspace_create(
+        workspace = workspace_create(
             owner=user,
             name=_("%(username)s's workspace") % {"username": user.username},
             is_personal=True,
         )
+        # Abuse screening (P16) sees every sign-up with its address: many from one IP or
+        # a disposable domain raise the new workspace's risk before it can send.
+        signup_record(user=user, ip=ip_address, workspace=workspace)
         welcome_mail_enqueue(user=user)
 
 

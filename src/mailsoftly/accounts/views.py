@@ -109,9 +109,18 @@ def cookie_consent(request):
 
 
 def privacy_policy(request):
-    """The policy a visitor accepts at sign-up, with the version that gets recorded."""
+    """The policy a visitor accepts at sign-up, with the version that gets recorded.
+
+    Once the operator has published a version (ops), that is the policy in effect and
+    its public page is the one to read; the built-in text is shown until then.
+    """
     from django.conf import settings
 
+    from mailsoftly.ops.models import PolicyKind
+    from mailsoftly.ops.selectors import policy_current
+
+    if policy_current(kind=PolicyKind.PRIVACY) is not None:
+        return redirect("ops:policy", kind=PolicyKind.PRIVACY)
     return render(
         request,
         "accounts/privacy_policy.html",
