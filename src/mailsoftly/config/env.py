@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,10 +28,23 @@ import environ
 
 MODES = ("embedded", "production")
 BILLING_GATEWAYS = ("fake", "stripe")
+DB_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+# Two lowercase letters: a region name is stored on each workspace (two characters) and is
+# the suffix of its Celery queue. "default" can never be one, so aliases never clash.
+REGION_NAME = re.compile(r"[a-z]{2}")
 
 
 class EnvError(Exception):
     """A configuration value is missing or malformed. The message names the variable."""
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    """One data region: where its database and its files are."""
+
+    name: str
+    database_url: str = field(repr=False)
+    media_root: Path
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,16 @@ class Env:
     stripe_webhook_secret: str | None = field(default=None, repr=False)
     # Ops: bearer token for /metrics (unset: /metrics always answers 401).
     metrics_token: str | None = field(default=None, repr=False)
+    # Data regions (policy P40). The directory region's database is Django's "default" and
+    # also holds the global directory; every other region's alias is its name.
+    regions: tuple[RegionConfig, ...] = ()
+    directory_region: str = "us"
+    # Regions a worker serves (``mailsoftly worker --regions``); None: every region.
+    worker_regions: tuple[str, ...] | None = None
+
+    @property
+    def region_names(self) -> tuple[str, ...]:
+        return tuple(region.name for region in self.regions)
 
     @property
     def production(self) -> bool:
@@ -116,6 +140,109 @@ def _eu_url(database_url: str, var_dir: Path) -> str:
         return f"sqlite:///{var_dir / 'mailsoftly-eu.sqlite3'}"
     name = parts.path.lstrip("/") or "mailsoftly"
     return parts._replace(path=f"/{name}_eu").geturl()
+
+
+def _pairs(raw: str, name: str, what: str) -> list[tuple[str, str]]:
+    """``a=x,b=y`` into pairs, refusing an entry without a name or a value."""
+    pairs = []
+    for entry in (part.strip() for part in raw.split(",")):
+        if not entry:
+            continue
+        key, sep, value = entry.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise EnvError(f"{name} entry {entry!r} is malformed: expected name={what}")
+        pairs.append((key, value))
+    return pairs
+
+
+def _regions(
+    source: environ.Env, var_dir: Path
+) -> tuple[tuple[RegionConfig, ...], str, tuple[str, ...] | None]:
+    """The configured regions, the directory's region and the regions this worker serves.
+
+    ``REGIONS=us=postgres://…/us,eu=postgres://…/eu`` names each region's database. Without
+    it, ``DATABASE_URL`` (region "us", default: a SQLite file) and ``DATABASE_URL_EU``
+    (default: a sibling of the first) make the two embedded regions.
+    """
+    raw = source.str("REGIONS", default="").strip()
+    if raw:
+        for legacy in ("DATABASE_URL", "DATABASE_URL_EU"):
+            if source.str(legacy, default=""):
+                raise EnvError(
+                    f"REGIONS and {legacy} are both set: name every region's database in REGIONS"
+                )
+        urls: dict[str, str] = {}
+        for region, url in _pairs(raw, "REGIONS", "database-url"):
+            if not REGION_NAME.fullmatch(region):
+                raise EnvError(
+                    f"REGIONS names region {region!r}: a region name is two lowercase "
+                    "letters (us, eu, ch …)"
+                )
+            if region in urls:
+                raise EnvError(f"REGIONS names region {region!r} twice")
+            scheme = urlsplit(url).scheme
+            if scheme not in DB_SCHEMES:
+                # The URL itself is not echoed: it may hold a password.
+                raise EnvError(
+                    f"REGIONS entry {region!r} has a database URL with scheme {scheme!r}: "
+                    f"expected one of {', '.join(DB_SCHEMES)}"
+                )
+            urls[region] = url
+        if not urls:
+            raise EnvError("REGIONS is empty: expected name=database-url[,name=database-url…]")
+        directory = source.str("DIRECTORY_REGION", default="").strip() or next(iter(urls))
+    else:
+        database_url = source.str(
+            "DATABASE_URL", default=f"sqlite:///{var_dir / 'mailsoftly.sqlite3'}"
+        )
+        _check_url(database_url, "DATABASE_URL", DB_SCHEMES)
+        database_url_eu = source.str("DATABASE_URL_EU", default="") or _eu_url(
+            database_url, var_dir
+        )
+        _check_url(database_url_eu, "DATABASE_URL_EU", DB_SCHEMES)
+        urls = {"us": database_url, "eu": database_url_eu}
+        directory = source.str("DIRECTORY_REGION", default="").strip() or "us"
+    known = ", ".join(urls)
+    if directory not in urls:
+        raise EnvError(f"DIRECTORY_REGION={directory!r} is not a configured region ({known})")
+    if len(set(urls.values())) != len(urls):
+        raise EnvError("REGIONS gives two regions the same database: each needs its own")
+
+    media = dict.fromkeys(urls, "")
+    for region, root in _pairs(
+        source.str("REGION_MEDIA_ROOTS", default=""), "REGION_MEDIA_ROOTS", "directory"
+    ):
+        if region not in urls:
+            raise EnvError(
+                f"REGION_MEDIA_ROOTS names unknown region {region!r}: configured regions are {known}"
+            )
+        media[region] = root
+    roots = {
+        region: Path(root).expanduser().resolve() if root else var_dir / "media" / region
+        for region, root in media.items()
+    }
+    if len(set(roots.values())) != len(roots):
+        raise EnvError(
+            "REGION_MEDIA_ROOTS gives two regions the same directory: each needs its own"
+        )
+
+    # The directory region comes first: its database is Django's "default".
+    order = [directory, *(region for region in urls if region != directory)]
+    regions = tuple(RegionConfig(r, urls[r], roots[r]) for r in order)
+
+    served = None
+    worker_raw = source.str("MAILSOFTLY_WORKER_REGIONS", default="").strip()
+    if worker_raw:
+        served = tuple(
+            dict.fromkeys(part.strip() for part in worker_raw.split(",") if part.strip())
+        )
+        for region in served:
+            if region not in urls:
+                raise EnvError(
+                    f"worker region {region!r} has no database here: configured regions are {known}"
+                )
+    return regions, directory, served
 
 
 def _bool(raw: str, name: str) -> bool:
@@ -183,15 +310,11 @@ def load(environment: dict[str, str] | None = None) -> Env:
             _require(base_url, "BASE_URL", "in production (the public https:// address)")
         base_url = _check_url(base_url or f"http://127.0.0.1:{port}", "BASE_URL", ("http", "https"))
 
-        database_url = source.str(
-            "DATABASE_URL", default=f"sqlite:///{var_dir / 'mailsoftly.sqlite3'}"
-        )
-        db_schemes = ("sqlite", "postgres", "postgresql", "pgsql")
-        _check_url(database_url, "DATABASE_URL", db_schemes)
-        database_url_eu = source.str("DATABASE_URL_EU", default="") or _eu_url(
-            database_url, var_dir
-        )
-        _check_url(database_url_eu, "DATABASE_URL_EU", db_schemes)
+        regions, directory_region, worker_regions = _regions(source, var_dir)
+        by_name = {region.name: region for region in regions}
+        database_url = by_name[directory_region].database_url
+        # Kept for callers of the two-region era; "" when no region is named "eu".
+        database_url_eu = by_name["eu"].database_url if "eu" in by_name else ""
 
         redis_url = source.str("REDIS_URL", default="") or None
         if redis_url:
@@ -254,6 +377,9 @@ def load(environment: dict[str, str] | None = None) -> Env:
             stripe_secret_key=stripe_secret_key,
             stripe_webhook_secret=stripe_webhook_secret,
             metrics_token=source.str("METRICS_TOKEN", default="") or None,
+            regions=regions,
+            directory_region=directory_region,
+            worker_regions=worker_regions,
         )
     except (ValueError, environ.ImproperlyConfigured) as exc:
         raise EnvError(str(exc)) from exc

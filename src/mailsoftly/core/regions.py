@@ -1,8 +1,10 @@
 """Data residency: which database holds a workspace's content.
 
-The ``default`` database is the global directory (accounts, memberships, the
-workspace-to-region index) and also the US region's content database. The ``eu``
-database holds EU workspaces' content and nothing else.
+The operator configures the regions (``REGIONS=us=postgres://…,eu=postgres://…``, read by
+:mod:`mailsoftly.config.env`; the embedded default is two SQLite files, ``us`` and ``eu``).
+One of them, the directory region, holds the global directory (accounts, memberships, the
+workspace-to-region index) in Django's ``default`` database next to its own content. Every
+other region's database alias is its name and holds that region's content and nothing else.
 
 Models that inherit :class:`mailsoftly.core.tenancy.WorkspaceOwned` are *regional*: the
 router sends them to the database of the workspace they belong to. The region comes,
@@ -14,18 +16,21 @@ put EU rows in the US.
 Residency guards (policy P40), connected by the lifecycle app:
 
 * :func:`guard_regional_write` refuses to save a regional row into any database but its
-  workspace's region, even when a caller forces ``using=``;
+  workspace's region, even when a caller forces ``using=``; :class:`RegionGuardedQuerySet`
+  does the same for ``bulk_create`` and ``bulk_update``, which send no signals;
 * :func:`guard_region_change` refuses to change a workspace's region silently: only a
-  region migration (inside :func:`region_move_allowed`) may.
+  region migration (inside :func:`region_move_allowed`) may;
+* while a region migration runs, writes to the moving workspace are refused
+  (:class:`WorkspaceReadOnly`, through the checker the residency app registers).
 
 Files follow the same rule: :class:`RegionalStorage` keeps each region's files under its
-own root (``var/media/<region>/`` by default, ``MAILSOFTLY_REGION_MEDIA_ROOTS``).
+own root (``var/media/<region>/`` by default, ``REGION_MEDIA_ROOTS``).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -33,16 +38,26 @@ from django.core.files.storage import FileSystemStorage, Storage
 from django.db import models
 from django.utils.deconstruct import deconstructible
 
-
-class Region(models.TextChoices):
-    US = "us", "United States"
-    EU = "eu", "European Union"
-
-
-REGION_DATABASES = {Region.US: "default", Region.EU: "eu"}
 DIRECTORY_DATABASE = "default"
+# The embedded default: the directory and US content in one file, EU content in another.
+DEFAULT_REGIONS = ("us", "eu")
+_LABELS = {
+    "us": "United States",
+    "eu": "European Union",
+    "ca": "Canada",
+    "uk": "United Kingdom",
+    "ch": "Switzerland",
+    "de": "Germany",
+    "au": "Australia",
+    "jp": "Japan",
+    "sg": "Singapore",
+    "br": "Brazil",
+    "in": "India",
+}
 
-_current_region: ContextVar[str | None] = ContextVar("mailsoftly_region", default=None)
+
+class UnknownRegion(ValueError):
+    """A region name that this installation has not configured."""
 
 
 class RegionNotSet(RuntimeError):
@@ -57,11 +72,172 @@ class RegionChangeRefused(RuntimeError):
     """A workspace's region was changed outside a region migration."""
 
 
+class RegionUnavailable(RuntimeError):
+    """This process (a worker) was not given the database of the region it was asked about."""
+
+
+class WorkspaceReadOnly(RuntimeError):
+    """The workspace is moving to another region; nothing of it may change until it lands."""
+
+
+class RegionName(str):
+    """A configured region's name (a ``str``), with the ``value``/``label`` of a choice."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+    @property
+    def label(self) -> str:
+        return _LABELS.get(str(self), str(self).upper())
+
+
+def region_names() -> tuple[str, ...]:
+    """The configured regions, directory region first (settings, read lazily)."""
+    from django.conf import settings
+
+    return tuple(getattr(settings, "MAILSOFTLY_REGIONS", None) or DEFAULT_REGIONS)
+
+
+def directory_region() -> str:
+    from django.conf import settings
+
+    return getattr(settings, "MAILSOFTLY_DIRECTORY_REGION", None) or region_names()[0]
+
+
+class _Regions:
+    """The configured regions, used like the choices enum it replaces.
+
+    ``Region("eu")`` validates a name (:class:`UnknownRegion`, a ``ValueError``, for one this
+    installation does not have); ``Region.values``, ``Region.choices`` and iteration list the
+    configured regions. ``Region.US`` / ``Region.EU`` name the two embedded-default regions.
+    """
+
+    US = RegionName("us")
+    EU = RegionName("eu")
+
+    def __call__(self, value: object) -> RegionName:
+        name = str(value.value if isinstance(value, RegionName) else value)
+        names = region_names()
+        if name not in names:
+            raise UnknownRegion(
+                f"{name!r} is not a configured region; this installation has: {', '.join(names)}"
+            )
+        return RegionName(name)
+
+    def __iter__(self) -> Iterator[RegionName]:
+        return iter([RegionName(name) for name in region_names()])
+
+    def __contains__(self, value: object) -> bool:
+        return value in region_names()
+
+    def __len__(self) -> int:
+        return len(region_names())
+
+    @property
+    def values(self) -> list[str]:
+        return list(region_names())
+
+    @property
+    def choices(self) -> list[tuple[str, str]]:
+        return [(name.value, name.label) for name in self]
+
+    @property
+    def default(self) -> RegionName:
+        """The region a new workspace gets when nobody chose: US if configured, else the
+        directory's region."""
+        return self.US if self.US in region_names() else RegionName(directory_region())
+
+
+Region = _Regions()
+
+
+def database_alias(region: str) -> str:
+    """The Django database alias of a configured region."""
+    return DIRECTORY_DATABASE if region == directory_region() else str(region)
+
+
+class _RegionDatabases(Mapping):
+    """``{region name: database alias}`` for the configured regions, read lazily."""
+
+    def __getitem__(self, region: str) -> str:
+        if region not in region_names():
+            raise KeyError(region)
+        return database_alias(region)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(region_names())
+
+    def __len__(self) -> int:
+        return len(region_names())
+
+
+REGION_DATABASES: Mapping[str, str] = _RegionDatabases()
+
+_current_region: ContextVar[str | None] = ContextVar("mailsoftly_region", default=None)
 _region_move: ContextVar[bool] = ContextVar("mailsoftly_region_move", default=False)
+# Set by the residency app: ``checker(workspace_id) -> message or None`` while it moves.
+_read_only_checker: list[Callable[[int], str | None]] = []
 
 
 def database_for(region: str) -> str:
-    return REGION_DATABASES[Region(region)]
+    """The database alias of ``region``; :class:`UnknownRegion` for one not configured."""
+    return database_alias(Region(region))
+
+
+def region_of_database(alias: str) -> str:
+    """The region whose database is ``alias``."""
+    for region in region_names():
+        if database_alias(region) == alias:
+            return region
+    raise UnknownRegion(f"database {alias!r} belongs to no configured region")
+
+
+def served_regions() -> tuple[str, ...]:
+    """The regions this process works for: a worker's ``--regions``, else all of them."""
+    from django.conf import settings
+
+    served = getattr(settings, "MAILSOFTLY_WORKER_REGIONS", None)
+    return tuple(served) if served else region_names()
+
+
+def require_served(region: str) -> str:
+    """The database of ``region`` if this process may work on it, else :class:`RegionUnavailable`.
+
+    A worker started with ``--regions eu`` refuses US work, and any process refuses a region
+    whose database it was not configured with, rather than run it against another database.
+    """
+    from django.conf import settings
+
+    if region not in region_names():
+        raise RegionUnavailable(
+            f"this worker has no database for region {region!r} "
+            f"(configured: {', '.join(region_names())})"
+        )
+    if region not in served_regions():
+        raise RegionUnavailable(
+            f"this worker serves regions {', '.join(served_regions())}, not {region!r}"
+        )
+    alias = database_alias(region)
+    if alias not in settings.DATABASES:
+        raise RegionUnavailable(f"this worker has no database for region {region!r}")
+    return alias
+
+
+def register_read_only_checker(checker: Callable[[int], str | None]) -> None:
+    """Let the residency app say which workspaces are moving (and so read-only)."""
+    if checker not in _read_only_checker:
+        _read_only_checker.append(checker)
+
+
+def check_writable(workspace_id: int | None) -> None:
+    """:class:`WorkspaceReadOnly` if ``workspace_id`` is being moved to another region."""
+    if workspace_id is None or _region_move.get():
+        return
+    for checker in _read_only_checker:
+        message = checker(workspace_id)
+        if message:
+            raise WorkspaceReadOnly(message)
 
 
 @contextlib.contextmanager
@@ -105,11 +281,13 @@ def guard_regional_write(sender, instance, using, **kwargs) -> None:
     """``pre_save`` guard: a regional row is only ever written to its own region's database.
 
     This catches what the router cannot see: an explicit ``using()`` / ``save(using=)``
-    naming the wrong database. (``bulk_create`` and ``update`` skip signals; they run on a
-    queryset that ``for_workspace`` already pointed at the right database.)
+    naming the wrong database. (``bulk_create`` and ``bulk_update`` skip signals;
+    :class:`RegionGuardedQuerySet` checks them the same way.) A workspace in the middle of
+    a region migration is read-only: its rows are refused with :class:`WorkspaceReadOnly`.
     """
     if not is_regional(sender) or kwargs.get("raw"):
         return
+    check_writable(getattr(instance, "workspace_id", None))
     region = workspace_region_of(instance)
     if region is None:
         raise RegionMismatch(
@@ -121,6 +299,53 @@ def guard_regional_write(sender, instance, using, **kwargs) -> None:
             f"{sender.__name__} of a {region.upper()} workspace must be written to the "
             f"{expected!r} database, not {using!r}."
         )
+
+
+def guard_regional_delete(sender, instance, **kwargs) -> None:
+    """``pre_delete`` guard: nothing of a workspace is deleted while it moves region."""
+    if is_regional(sender):
+        check_writable(getattr(instance, "workspace_id", None))
+
+
+def _check_bulk(queryset: models.QuerySet, objs) -> None:
+    """Every row of a bulk write belongs in the database the queryset writes to."""
+    database = queryset.db
+    regions: dict[int, str | None] = {}
+    for obj in objs:
+        workspace_id = getattr(obj, "workspace_id", None)
+        if workspace_id not in regions:
+            check_writable(workspace_id)
+            regions[workspace_id] = workspace_region_of(obj)
+        region = regions[workspace_id]
+        if region is None:
+            raise RegionMismatch(
+                f"{queryset.model.__name__} row has no existing workspace, so it has no "
+                "region to live in."
+            )
+        expected = database_for(region)
+        if database != expected:
+            raise RegionMismatch(
+                f"{queryset.model.__name__} rows of a {region.upper()} workspace must be "
+                f"written to the {expected!r} database, not {database!r}."
+            )
+
+
+class RegionGuardedQuerySet(models.QuerySet):
+    """``bulk_create`` / ``bulk_update`` with the residency guard that ``save()`` gets.
+
+    Both skip ``pre_save``, so without this a ``using("default").bulk_create(eu_rows)``
+    would write EU rows into the US database.
+    """
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _check_bulk(self, objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        _check_bulk(self, objs)
+        return super().bulk_update(objs, fields, *args, **kwargs)
 
 
 @contextlib.contextmanager
@@ -158,9 +383,9 @@ def region_media_roots() -> dict[str, str]:
 
     roots = getattr(settings, "MAILSOFTLY_REGION_MEDIA_ROOTS", None)
     if roots:
-        return {Region(key).value: str(value) for key, value in roots.items()}
+        return {str(key): str(value) for key, value in roots.items()}
     media = settings.STORAGES["default"].get("OPTIONS", {}).get("location", "media")
-    return {region.value: f"{media}/{region.value}" for region in Region}
+    return {region: f"{media}/{region}" for region in region_names()}
 
 
 @deconstructible
