@@ -19,14 +19,14 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
-from mailsoftly.core.regions import database_for
+from mailsoftly.core.regions import RegionGuardedQuerySet, database_for
 from mailsoftly.core.trash import Trashable, TrashQuerySet
 
 if TYPE_CHECKING:
     from mailsoftly.teams.models import Workspace
 
 
-class WorkspaceQuerySet(TrashQuerySet):
+class WorkspaceQuerySet(RegionGuardedQuerySet, TrashQuerySet):
     def for_workspace(self, workspace: Workspace) -> WorkspaceQuerySet:
         return self.using(workspace.database).filter(workspace_id=workspace.pk)
 
