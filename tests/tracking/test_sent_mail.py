@@ -26,7 +26,7 @@ TEXT = "Hi {{ contact.first_name }}\nSale: https://shop.example/sale?utm_source=
 HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"
 
 
-def _send(workspace, smtp_server, capture):
+def _send(workspace, smtp_server, capture, *, track_design=True):
     sending_services.smtp_server_create(
         workspace=workspace,
         name="Relay",
@@ -39,7 +39,7 @@ def _send(workspace, smtp_server, capture):
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
     campaign = make_campaign(workspace, contact_list)
     Design.objects.for_workspace(workspace).filter(pk=campaign.design_id).update(
-        compiled_html=HTML, compiled_text=TEXT, source=HTML
+        compiled_html=HTML, compiled_text=TEXT, source=HTML, track_opens_clicks=track_design
     )
     campaign = Campaign.objects.for_workspace(workspace).get(pk=campaign.pk)
     with capture(execute=True, using=workspace.database):
@@ -74,13 +74,20 @@ def test_every_link_in_sent_mail_is_tracked_and_redirects_to_its_destination(
     assert stats.unique_clicks == 1 and stats.unique_opens == 1
 
 
+@pytest.mark.parametrize("switched_off_for", ["workspace", "design"])
 def test_tracking_off_sends_links_as_written(
-    workspace, smtp_server, django_capture_on_commit_callbacks
+    workspace, smtp_server, django_capture_on_commit_callbacks, switched_off_for
 ):
     from mailsoftly.tracking.services import tracking_settings_update
 
-    tracking_settings_update(workspace=workspace, tracking_enabled=False)
-    _, mime = _send(workspace, smtp_server, django_capture_on_commit_callbacks)
+    if switched_off_for == "workspace":
+        tracking_settings_update(workspace=workspace, tracking_enabled=False)
+    _, mime = _send(
+        workspace,
+        smtp_server,
+        django_capture_on_commit_callbacks,
+        track_design=switched_off_for != "design",
+    )
     html = mime.get_body(("html",)).get_content()
     assert 'href="https://shop.example/sale?utm_source=news&amp;id=7"' in html
     assert "/o/" not in html and "/c/" not in html

@@ -11,9 +11,13 @@ from mailsoftly.tracking.models import CampaignActivity, CampaignStats, Engageme
 
 
 def tracking_enabled_for(*, campaign) -> bool:
+    """Opens and clicks are tracked unless the workspace or the campaign's design says no."""
     from mailsoftly.tracking.services import tracking_settings_get
 
-    return tracking_settings_get(workspace=campaign.workspace).tracking_enabled
+    if not tracking_settings_get(workspace=campaign.workspace).tracking_enabled:
+        return False
+    design = campaign.design if campaign.design_id else None
+    return design is None or design.track_opens_clicks
 
 
 def _rate(part: int, whole: int) -> float | None:

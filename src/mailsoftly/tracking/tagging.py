@@ -4,7 +4,7 @@ The sending engine builds one :class:`Tracker` per campaign and calls
 :meth:`Tracker.tag_html` / :meth:`Tracker.tag_text` on each rendered message. Links are
 registered once per distinct destination (a ``Link`` row); each recipient's copy points at
 ``/c/<token>`` whose signed token names the delivery and the link. Tracking switched off
-for the workspace leaves the message exactly as written.
+for the workspace or for the campaign's design leaves the message exactly as written.
 """
 
 from __future__ import annotations
