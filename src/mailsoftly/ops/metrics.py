@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from mailsoftly.core import clock
+from mailsoftly.core.regions import Region
 
 WINDOW = timedelta(minutes=5)
 DAY = timedelta(days=1)
@@ -51,7 +52,7 @@ def metrics_collect() -> str:
         [({}, requests)],
     )
     sent, queued, failed, bounces, complaints = [], [], [], [], []
-    for region in ("us", "eu"):
+    for region in Region.values:
         deliveries = Delivery.objects.dangerously_all_workspaces(region)
         n_sent = deliveries.filter(sent_at__gte=now - WINDOW).count()
         sent.append(({"region": region}, round(n_sent / WINDOW.total_seconds(), 4)))
