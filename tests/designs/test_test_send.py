@@ -2,7 +2,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.urls import reverse
 
-from mailsoftly.designs import testsend
+from mailsoftly.designs import services, testsend
 from tests.designs.factories import blocks_source, make_design
 
 
@@ -79,3 +79,54 @@ def test_without_a_from_address_the_test_is_refused(logged_in_client, user, work
 def test_recipient_parsing_dedupes_and_splits():
     parsed = testsend.test_recipients_parse("a@example.com,\n a@example.com; b@example.com")
     assert parsed == ["a@example.com", "b@example.com"]
+
+
+PHISHING_HTML = (
+    "<html><body><p>Dear customer, we noticed unusual activity. Please verify your "
+    "account within 24 hours or it will be suspended.</p>"
+    '<p><a href="https://account-review.example/login">https://shop.example/account</a></p>'
+    '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p></body></html>'
+)
+
+
+@pytest.mark.policy("P16")
+def test_a_phishing_test_send_is_refused_with_the_reasons_and_nothing_is_sent(
+    logged_in_client, user, workspace, sink
+):
+    design = make_design(
+        workspace,
+        user,
+        subject="Your account",
+        from_email="news@acme.example",
+        source_kind="html",
+        source=PHISHING_HTML,
+    )
+    response = logged_in_client.post(
+        reverse("designs:test_send", args=[design.pk]),
+        {"recipients": "a@example.com"},
+        follow=True,
+    )
+    page = response.content.decode()
+    # Credential bait behind a disguised link is held for review: refused, with the reasons.
+    assert "This email is waiting for a review by our team." in page
+    assert "A link shows shop.example but leads to account-review.example." in page
+    assert "Test sent" not in page
+    assert sink.messages == []
+
+
+@pytest.mark.policy("P16")
+def test_the_test_send_service_refuses_before_connecting(workspace, user, settings):
+    # No SMTP server is configured or listening: a refusal must come before any connection.
+    settings.SENDING_SMTP_URL = "smtp://127.0.0.1:9"
+    design = make_design(
+        workspace,
+        user,
+        subject="Your account",
+        from_email="news@acme.example",
+        source_kind="html",
+        source=PHISHING_HTML,
+    )
+    with pytest.raises(services.TestSendRefused) as refused:
+        services.design_test_send(design=design, recipients=["a@example.com"])
+    assert refused.value.decision in ("hold", "block")
+    assert any("account-review.example" in reason for reason in refused.value.reasons)

@@ -18,7 +18,10 @@ from mailsoftly.billing.services import limit_check
 from mailsoftly.core import clock
 from mailsoftly.designs.compiler import CompileError, layout_check, source_compile, subject_check
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind, Template
+from mailsoftly.designs.rendering import design_render, sample_context
 from mailsoftly.designs.starters import Starter
+from mailsoftly.designs.testsend import TestSendError, TestSendReport
+from mailsoftly.designs.testsend import design_test_send as _test_send_deliver
 
 CONTENT_FIELDS = ("subject", "preheader", "source_kind", "source")
 ENVELOPE_FIELDS = (
@@ -229,6 +232,50 @@ def design_unpublish(*, design: Design, user) -> Design:
         design.save(update_fields=["public_slug", "published_at", "updated_at"])
     audit_record(actor=user, workspace=design.workspace, action="design.unpublish", target=design)
     return design
+
+
+class TestSendRefused(TestSendError):
+    """Screening refused the test send (held for review or blocked); nothing was sent."""
+
+    def __init__(self, message: str, *, decision: str, reasons: list[str]) -> None:
+        super().__init__(message)
+        self.decision = decision
+        self.reasons = reasons
+
+
+def design_test_send(
+    *, design: Design, recipients: list[str], contact_context: dict | None = None
+) -> TestSendReport:
+    """Send a test of ``design`` to ``recipients`` (1-5), after the screening gate (P16).
+
+    A test send reaches real inboxes, so it is screened like a campaign: the rendered
+    content goes through ``screening.test_send_gate`` first, and a held or blocked email
+    raises :class:`TestSendRefused` (with the reasons) before any connection is opened.
+    Runs outside any transaction (SMTP I/O).
+    """
+    from mailsoftly.screening.services import test_send_gate
+
+    if not design.from_email:
+        raise TestSendError(_("Set a from address on the design first."))
+    context = contact_context or sample_context()
+    email = design_render(design=design, contact_context=context)
+    gate = test_send_gate(
+        workspace=design.workspace,
+        subject=email.subject,
+        from_address=design.from_email,
+        html=email.html,
+        text=email.text,
+    )
+    if not gate.allowed:
+        reasons = [str(r.get("message", "")) for r in gate.reasons if r.get("message")]
+        message = gate.message or _("Screening refused this email.")
+        if reasons:
+            message = _("%(message)s Reasons: %(reasons)s") % {
+                "message": message,
+                "reasons": "; ".join(reasons[:5]),
+            }
+        raise TestSendRefused(message, decision=gate.decision, reasons=reasons)
+    return _test_send_deliver(design=design, recipients=recipients, contact_context=context)
 
 
 def template_create_from_design(

@@ -38,7 +38,7 @@ from mailsoftly.designs.rendering import (
     subject_render,
 )
 from mailsoftly.designs.starters import starter_get, starter_list
-from mailsoftly.designs.testsend import TestSendError, design_test_send, test_recipients_parse
+from mailsoftly.designs.testsend import TestSendError, test_recipients_parse
 from mailsoftly.teams.decorators import permission_required, workspace_required
 from mailsoftly.teams.permissions import Perm, membership_can
 
@@ -498,7 +498,7 @@ def design_test_send_view(request: HttpRequest, pk: int) -> HttpResponse:
         recipients = test_recipients_parse(
             request.POST.get("recipients", ""), default=_own_verified_address(request.user)
         )
-        report = design_test_send(design=design, recipients=recipients)
+        report = services.design_test_send(design=design, recipients=recipients)
     except (TestSendError, RenderError, CompileError) as exc:
         messages.error(request, str(exc))
     else:
