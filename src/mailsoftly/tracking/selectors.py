@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
-from mailsoftly.tracking.models import CampaignActivity, CampaignStats, Engagement, Link
+from mailsoftly.tracking.models import (
+    CampaignActivity,
+    CampaignStats,
+    Engagement,
+    Event,
+    Link,
+)
 
 
 def tracking_enabled_for(*, campaign) -> bool:
@@ -135,6 +142,86 @@ def contact_engagement_level(*, workspace, contact_id: int) -> str:
     if found["interested"]:
         return "interested"
     return "cold"
+
+
+MACHINE_REASONS = {
+    "apple_mpp": _("mail privacy proxy"),
+    "tool_agent": _("automated client"),
+    "prefetch": _("link scanner (seconds after delivery)"),
+    "burst": _("link scanner (many links at once)"),
+    "honeypot": _("hidden link only machines follow"),
+}
+
+
+@dataclass(frozen=True)
+class ContactTrackingEvent:
+    """One open, click, unsubscribe, bounce or complaint, as the contact's timeline shows it.
+
+    ``ip`` and ``user_agent`` are set only when the email collected them (P37).
+    """
+
+    occurred_at: datetime
+    kind: str
+    kind_label: str
+    campaign_id: int
+    campaign_name: str
+    url: str
+    machine_reason: str
+    ip: str | None
+    user_agent: str
+
+
+def contact_tracking_event_list(*, contact, limit: int = 100) -> list[ContactTrackingEvent]:
+    """The newest tracking events of a contact's deliveries, newest first."""
+    rows = (
+        Event.objects.for_workspace(contact.workspace)
+        .filter(delivery__contact_id=contact.pk)
+        .select_related("campaign", "link")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+    return [
+        ContactTrackingEvent(
+            occurred_at=row.occurred_at,
+            kind=row.kind,
+            kind_label=row.get_kind_display(),
+            campaign_id=row.campaign_id,
+            campaign_name=row.campaign.name,
+            url=row.link.url if row.link is not None and not row.link.is_honeypot else "",
+            machine_reason=(
+                str(MACHINE_REASONS.get(row.machine_reason, row.machine_reason))
+                if row.is_machine
+                else ""
+            ),
+            ip=row.ip,
+            user_agent=row.user_agent,
+        )
+        for row in rows
+    ]
+
+
+ENGAGEMENT_LEVELS = {
+    "cold": _("Cold"),
+    "interested": _("Interested"),
+    "very_interested": _("Very interested"),
+}
+
+
+@dataclass(frozen=True)
+class ContactTracking:
+    """What the contact page shows of tracking: the engagement level and recent events."""
+
+    level: str
+    level_label: str
+    events: list[ContactTrackingEvent]
+
+
+def contact_tracking(*, contact, limit: int = 100) -> ContactTracking:
+    level = contact_engagement_level(workspace=contact.workspace, contact_id=contact.pk)
+    return ContactTracking(
+        level=level,
+        level_label=str(ENGAGEMENT_LEVELS[level]),
+        events=contact_tracking_event_list(contact=contact, limit=limit),
+    )
 
 
 # Platform statistics (P17): aggregates only, suppressed for small groups.
