@@ -24,6 +24,7 @@ from mailsoftly.contacts.subscriptions import consent_text_hash
 from mailsoftly.core.ids import parse_id
 from mailsoftly.teams.decorators import permission_required, workspace_required
 from mailsoftly.teams.permissions import Perm
+from mailsoftly.tracking.selectors import contact_tracking
 
 PAGE_SIZE = 50
 
@@ -150,6 +151,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if cl.pk not in subscribed_ids
             ],
             "timeline": selectors.contact_timeline(contact=contact),
+            "tracking": contact_tracking(contact=contact),
             "consents": selectors.contact_consents(contact=contact),
         },
     )
