@@ -11,6 +11,7 @@ from mailsoftly.core.tenancy import WorkspaceOwned
 EVENTS = (
     "contact.created",
     "contact.updated",
+    "contact.deleted",
     "contact.unsubscribed",
     "contact.bounced",
     "contact.complained",
