@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from mailsoftly.accounts import services
-from mailsoftly.accounts.models import MarketingConsent, PolicyAcceptance, User
+from mailsoftly.accounts.models import ConsentRecord, MarketingConsent, PolicyAcceptance, User
 
 
 @admin.action(description=_("Disable selected accounts now (sign-in refused, sessions ended)"))
@@ -72,3 +72,31 @@ class MarketingConsentAdmin(admin.ModelAdmin):
     list_display = ("user", "granted", "source", "recorded_at", "ip_address")
     list_filter = ("granted", "source")
     readonly_fields = ("user", "granted", "source", "recorded_at", "ip_address", "consent_text")
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Read-only: the ledger is append-only (rows are added by the services)."""
+
+    list_display = ("recorded_at", "user", "purpose", "granted", "source", "ip_address")
+    list_filter = ("purpose", "granted", "source")
+    search_fields = ("user__username", "user__email")
+    readonly_fields = (
+        "user",
+        "session_ref",
+        "purpose",
+        "granted",
+        "source",
+        "recorded_at",
+        "ip_address",
+        "consent_text",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -29,5 +29,21 @@ def cookie_choice_set(request, *, accepted: bool) -> None:
         request.session.pop(FIRST_TOUCH_SESSION_KEY, None)
 
 
+def session_ref(request) -> str:
+    """A stable reference to this visitor's session for the consent ledger: a hash, so
+    the ledger never holds a usable session key."""
+    from mailsoftly.ops.usage import session_fingerprint
+
+    session = request.session
+    if not session.session_key:
+        session.save()
+    return session_fingerprint(session.session_key)
+
+
+def cookie_choice_bool(request) -> bool | None:
+    choice = cookie_choice(request)
+    return None if choice is None else choice == ACCEPTED
+
+
 def non_essential_cookies_allowed(request) -> bool:
     return cookie_choice(request) == ACCEPTED

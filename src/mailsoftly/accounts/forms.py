@@ -20,7 +20,7 @@ from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from mailsoftly.accounts import services
+from mailsoftly.accounts import cookies, services
 from mailsoftly.accounts.middleware import FIRST_TOUCH_SESSION_KEY
 from mailsoftly.accounts.models import User, identity_key
 
@@ -117,6 +117,7 @@ class ConsentFieldsMixin(forms.Form):
             ip_address=get_adapter().client_ip(request),
             marketing_opt_in=bool(self.cleaned_data.get("marketing_opt_in")),
             first_touch=request.session.get(FIRST_TOUCH_SESSION_KEY),
+            cookie_choice=cookies.cookie_choice_bool(request),
         )
         request.session.pop(FIRST_TOUCH_SESSION_KEY, None)
 
@@ -237,6 +238,16 @@ class CommunicationForm(forms.Form):
         label=_(
             "Send me occasional news about Mailsoftly products and offers. "
             "I can unsubscribe at any time."
+        ),
+        required=False,
+    )
+
+
+class SharingForm(forms.Form):
+    third_party_sharing = forms.BooleanField(
+        label=_(
+            "Mailsoftly may give my name and email address to selected partners so they "
+            "can tell me about their products. I can withdraw this at any time."
         ),
         required=False,
     )

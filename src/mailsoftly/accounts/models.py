@@ -94,7 +94,16 @@ class ConsentSource(models.TextChoices):
     SIGNUP = "signup", _("Sign-up form")
     MY_ACCOUNT = "my_account", _("My Account")
     UNSUBSCRIBE_LINK = "unsubscribe_link", _("Unsubscribe link")
+    COOKIE_BANNER = "cookie_banner", _("Cookie banner")
     STAFF = "staff", _("Staff")
+
+
+class ConsentPurpose(models.TextChoices):
+    """What a :class:`ConsentRecord` is about. Marketing mail has its own ledger
+    (:class:`MarketingConsent`) and the policy "I agree" is :class:`PolicyAcceptance`."""
+
+    COOKIES = "cookies", _("Non-essential cookies")
+    THIRD_PARTY_SHARING = "third_party_sharing", _("Sharing my contact details with partners")
 
 
 class MarketingConsent(models.Model):
@@ -115,3 +124,59 @@ class MarketingConsent(models.Model):
     def __str__(self) -> str:
         state = "granted" if self.granted else "withdrawn"
         return f"{self.user_id} {state} via {self.source}"
+
+
+class AppendOnlyError(Exception):
+    """A ledger row was about to be changed or deleted in place."""
+
+
+class ConsentRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("The consent ledger is append-only: add a new record instead.")
+
+    def delete(self):
+        # Deleting the account cascades (the lifecycle purge); nothing else deletes.
+        raise AppendOnlyError("The consent ledger is append-only.")
+
+
+class ConsentRecord(models.Model):
+    """The consent ledger for cookie choices and third-party sharing (P20, P33, P41).
+
+    Append-only: every choice, given or withdrawn, is a new row with the time, where it
+    was made, the IP and the exact wording shown. The newest row for a purpose is the
+    choice in force. A visitor who is not signed in is identified by a hash of the
+    session (never the session key itself).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="consent_records",
+        null=True,
+        blank=True,
+    )
+    session_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    purpose = models.CharField(max_length=32, choices=ConsentPurpose.choices)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=32, choices=ConsentSource.choices)
+    recorded_at = models.DateTimeField(db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    consent_text = models.CharField(max_length=500, blank=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [models.Index(fields=["user", "purpose", "-recorded_at"])]
+
+    def __str__(self) -> str:
+        state = "granted" if self.granted else "withdrawn"
+        return f"{self.user_id or self.session_ref[:8]} {self.purpose} {state} via {self.source}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("The consent ledger is append-only: add a new record instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("The consent ledger is append-only.")

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from mailsoftly.accounts.models import MarketingConsent, PolicyAcceptance, User
+from django.db.models import OuterRef, Subquery
+
+from mailsoftly.accounts.models import (
+    ConsentPurpose,
+    ConsentRecord,
+    MarketingConsent,
+    PolicyAcceptance,
+    User,
+)
 
 
 def user_get(*, user_id: int) -> User | None:
@@ -29,6 +37,37 @@ def privacy_policy_version_current() -> str:
     if current is not None:
         return current.acceptance_label
     return settings.PRIVACY_POLICY_VERSION
+
+
+def consent_current(*, purpose: str, user: User | None = None, session_ref: str = "") -> bool:
+    """The choice in force for ``purpose``: the newest ledger record, or "no" without one."""
+    if user is not None:
+        rows = ConsentRecord.objects.filter(user=user)
+    elif session_ref:
+        rows = ConsentRecord.objects.filter(session_ref=session_ref, user__isnull=True)
+    else:
+        return False
+    latest = rows.filter(purpose=purpose).order_by("-recorded_at", "-id").first()
+    return bool(latest and latest.granted)
+
+
+def consent_record_list(*, user: User, limit: int = 20):
+    return ConsentRecord.objects.filter(user=user)[:limit]
+
+
+def third_party_sharing_accounts():
+    """The only accounts whose contact details may go to a partner (P20): active, with
+    the newest third-party-sharing record a "yes". Every partner export must start here."""
+    newest = (
+        ConsentRecord.objects.filter(
+            user=OuterRef("pk"), purpose=ConsentPurpose.THIRD_PARTY_SHARING
+        )
+        .order_by("-recorded_at", "-id")
+        .values("granted")[:1]
+    )
+    return (
+        User.objects.filter(is_active=True).annotate(sharing=Subquery(newest)).filter(sharing=True)
+    )
 
 
 def marketing_recipients():

@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from mailsoftly.accounts.models import (
+    ConsentPurpose,
+    ConsentRecord,
     ConsentSource,
     MarketingConsent,
     PolicyAcceptance,
@@ -27,6 +29,18 @@ from mailsoftly.core.mail import platform_mail_enqueue
 MARKETING_CONSENT_TEXT = (
     "Send me occasional news about Mailsoftly products and offers. I can unsubscribe at any time."
 )
+# The wording each ledger row records, as shown (in English, the authoritative text, P35).
+CONSENT_TEXTS = {
+    ConsentPurpose.COOKIES: {
+        True: "Accept all cookies, including any non-essential (analytics or advertising) cookies.",
+        False: "Only essential cookies: sign-in session, form protection and language.",
+    },
+    ConsentPurpose.THIRD_PARTY_SHARING: {
+        True: "Mailsoftly may give my name and email address to selected partners so they "
+        "can tell me about their products. I can withdraw this at any time.",
+        False: "Do not share my contact details with partners.",
+    },
+}
 
 
 def _parse_time(raw: str | None) -> datetime | None:
@@ -45,6 +59,7 @@ def account_signup_record(
     marketing_opt_in: bool,
     first_touch: dict | None,
     policy_version: str | None = None,
+    cookie_choice: bool | None = None,
 ) -> None:
     """Record what a new account agreed to and where it came from, then welcome it.
 
@@ -74,6 +89,15 @@ def account_signup_record(
             ip_address=ip_address,
             at=now,
         )
+        if cookie_choice is not None:
+            # The banner choice made before the account existed now belongs to it.
+            consent_record(
+                user=user,
+                purpose=ConsentPurpose.COOKIES,
+                granted=cookie_choice,
+                source=ConsentSource.SIGNUP,
+                ip_address=ip_address,
+            )
         touch = first_touch or {}
         user.first_touch_referrer = touch.get("referrer", "")[:500]
         user.first_touch_landing = touch.get("landing", "")[:500]
@@ -93,6 +117,59 @@ def account_signup_record(
         # a disposable domain raise the new workspace's risk before it can send.
         signup_record(user=user, ip=ip_address, workspace=workspace)
         welcome_mail_enqueue(user=user)
+
+
+def consent_record(
+    *,
+    purpose: str,
+    granted: bool,
+    source: str,
+    ip_address: str | None,
+    user: User | None = None,
+    session_ref: str = "",
+) -> ConsentRecord:
+    """Append one cookie or third-party-sharing choice to the consent ledger (P20, P33).
+
+    Takes effect at once: readers take the newest record for the purpose
+    (:func:`mailsoftly.accounts.selectors.consent_current`). Needs an account or, for a
+    visitor not signed in, a session reference.
+    """
+    if user is None and not session_ref:
+        raise ValueError("a consent record needs an account or a session reference")
+    return ConsentRecord.objects.create(
+        user=user,
+        session_ref=session_ref[:64],
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        recorded_at=clock.now(),
+        ip_address=ip_address,
+        consent_text=CONSENT_TEXTS[ConsentPurpose(purpose)][bool(granted)],
+    )
+
+
+def third_party_sharing_set(
+    *, user: User, granted: bool, source: str, ip_address: str | None = None
+) -> bool:
+    """Give or withdraw consent to share contact details with partners (P20).
+
+    Off until the account opts in. Returns True when the choice changed; an unchanged
+    choice adds no row.
+    """
+    from mailsoftly.accounts.selectors import consent_current
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # serialise per account
+        if consent_current(user=user, purpose=ConsentPurpose.THIRD_PARTY_SHARING) == granted:
+            return False
+        consent_record(
+            user=user,
+            purpose=ConsentPurpose.THIRD_PARTY_SHARING,
+            granted=granted,
+            source=source,
+            ip_address=ip_address,
+        )
+    return True
 
 
 def welcome_mail_enqueue(*, user: User) -> None:

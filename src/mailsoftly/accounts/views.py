@@ -16,9 +16,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mailsoftly.accounts import cookies, selectors, services
-from mailsoftly.accounts.forms import CommunicationForm, PreferencesForm, WithdrawConsentForm
+from mailsoftly.accounts.forms import (
+    CommunicationForm,
+    PreferencesForm,
+    SharingForm,
+    WithdrawConsentForm,
+)
 from mailsoftly.accounts.middleware import set_language_cookie
-from mailsoftly.accounts.models import ConsentSource
+from mailsoftly.accounts.models import ConsentPurpose, ConsentSource
 from mailsoftly.accounts.tokens import unsubscribe_token_read
 
 
@@ -35,6 +40,8 @@ def my_account(request):
         initial={"username": user.username, "language": user.language, "timezone": user.timezone},
     )
     communication = CommunicationForm(initial={"marketing_opt_in": user.marketing_opt_in})
+    sharing_now = selectors.consent_current(user=user, purpose=ConsentPurpose.THIRD_PARTY_SHARING)
+    sharing = SharingForm(initial={"third_party_sharing": sharing_now})
     withdraw = WithdrawConsentForm()
     if request.method == "POST":
         section = request.POST.get("section")
@@ -58,6 +65,17 @@ def my_account(request):
                 )
                 messages.success(request, _("Your communication preferences have been saved."))
                 return redirect("accounts:my_account")
+        elif section == "sharing":
+            sharing = SharingForm(request.POST)
+            if sharing.is_valid():
+                services.third_party_sharing_set(
+                    user=user,
+                    granted=sharing.cleaned_data["third_party_sharing"],
+                    source=ConsentSource.MY_ACCOUNT,
+                    ip_address=_ip(request),
+                )
+                messages.success(request, _("Your sharing choice has been saved."))
+                return redirect("accounts:my_account")
         elif section == "withdraw":
             withdraw = WithdrawConsentForm(request.POST)
             if withdraw.is_valid():
@@ -75,7 +93,10 @@ def my_account(request):
             "preferences_form": preferences,
             "communication_form": communication,
             "withdraw_form": withdraw,
+            "sharing_form": sharing,
+            "cookie_choice": cookies.cookie_choice(request),
             "consents": selectors.marketing_consent_list(user=user, limit=5),
+            "consent_records": selectors.consent_record_list(user=user, limit=10),
             "policy_acceptances": selectors.policy_acceptance_list(user=user),
         },
     )
@@ -99,7 +120,20 @@ def unsubscribe(request, token: str):
 
 @require_POST
 def cookie_consent(request):
-    cookies.cookie_choice_set(request, accepted=request.POST.get("choice") == "accept")
+    """Keep the banner's choice in the session and append it to the consent ledger."""
+    accepted = request.POST.get("choice") == "accept"
+    cookies.cookie_choice_set(request, accepted=accepted)
+    user = request.user if request.user.is_authenticated else None
+    services.consent_record(
+        user=user,
+        session_ref="" if user else cookies.session_ref(request),
+        purpose=ConsentPurpose.COOKIES,
+        granted=accepted,
+        source=ConsentSource.MY_ACCOUNT
+        if request.POST.get("from") == "my_account"
+        else ConsentSource.COOKIE_BANNER,
+        ip_address=_ip(request),
+    )
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
