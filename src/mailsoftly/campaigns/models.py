@@ -1,10 +1,14 @@
 """Campaigns and their deliveries.
 
 A :class:`Campaign` sends one design to an audience (lists, optionally narrowed by a
-segment, minus excluded lists). When sending starts, its content is frozen onto the
+segment, minus excluded lists and segments). When sending starts, its content is frozen onto the
 campaign and its audience is frozen into :class:`Delivery` rows: one per (campaign,
 contact), unique, and also unique per address. A Delivery is the unit of exactly-once
 sending (see :mod:`mailsoftly.campaigns.store`) and the anchor of later events.
+
+Transactional mail (:mod:`mailsoftly.campaigns.transactional`) reuses both: each design
+sent transactionally has one hidden ``transactional`` campaign (its stream), and each
+send is one Delivery of that stream, keyed by an idempotency key.
 """
 
 from __future__ import annotations
@@ -26,12 +30,22 @@ class CampaignStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class CampaignKind(models.TextChoices):
+    REGULAR = "regular", _("Campaign")
+    # One per (workspace, design): the stream that transactional sends of that design go
+    # through, so their deliveries get tracking, bounces and a report like any campaign's.
+    TRANSACTIONAL = "transactional", _("Transactional")
+
+
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
 FINISHED = (CampaignStatus.SENT, CampaignStatus.CANCELLED, CampaignStatus.FAILED)
 
 
 class Campaign(WorkspaceOwned):
     name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        max_length=13, choices=CampaignKind.choices, default=CampaignKind.REGULAR, editable=False
+    )
     design = models.ForeignKey(
         "designs.Design",
         null=True,
@@ -60,6 +74,7 @@ class Campaign(WorkspaceOwned):
     list_ids = models.JSONField(default=list, blank=True)
     exclude_list_ids = models.JSONField(default=list, blank=True)
     segment_id = models.BigIntegerField(null=True, blank=True)
+    exclude_segment_ids = models.JSONField(default=list, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
     )
@@ -95,6 +110,13 @@ class Campaign(WorkspaceOwned):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "scheduled_at"], name="campaign_status_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "design"],
+                condition=models.Q(kind="transactional", trashed_at__isnull=True),
+                name="campaign_one_stream_per_design",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -154,16 +176,31 @@ class Delivery(WorkspaceOwned):
     not_before = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     smtp_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Transactional sends only: the caller's key (exactly one delivery per key and
+    # workspace) and the merge data given with the request. Campaign rows leave both null.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    merge_data = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["id"]
         constraints = [
+            # A campaign mails each contact and each address once; a transactional stream
+            # mails an address as often as it is asked to, once per idempotency key.
             models.UniqueConstraint(
-                fields=["campaign", "contact"], name="delivery_once_per_contact"
+                fields=["campaign", "contact"],
+                condition=models.Q(idempotency_key__isnull=True),
+                name="delivery_once_per_contact",
             ),
             models.UniqueConstraint(
-                fields=["campaign", "email_key"], name="delivery_once_per_address"
+                fields=["campaign", "email_key"],
+                condition=models.Q(idempotency_key__isnull=True),
+                name="delivery_once_per_address",
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="delivery_once_per_key",
             ),
         ]
         indexes = [models.Index(fields=["campaign", "status", "id"], name="delivery_claim")]

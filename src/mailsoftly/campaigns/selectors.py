@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from django.db.models import Count, QuerySet
 
-from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
+from mailsoftly.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    CampaignStatus,
+    Delivery,
+    DeliveryStatus,
+)
 from mailsoftly.core.tenancy import access_object
 
 
 def campaign_list(*, workspace) -> QuerySet[Campaign]:
-    return Campaign.objects.for_workspace(workspace).select_related(None)
+    """The workspace's campaigns (transactional streams are listed apart)."""
+    return (
+        Campaign.objects.for_workspace(workspace)
+        .filter(kind=CampaignKind.REGULAR)
+        .select_related(None)
+    )
+
+
+def transactional_stream_list(*, workspace) -> QuerySet[Campaign]:
+    return Campaign.objects.for_workspace(workspace).filter(kind=CampaignKind.TRANSACTIONAL)
 
 
 def access_campaign(*, workspace, id) -> Campaign:
@@ -18,9 +33,17 @@ def access_campaign(*, workspace, id) -> Campaign:
     return campaign
 
 
+def access_transactional_delivery(*, workspace, id) -> Delivery:
+    """One transactional message of the workspace (404 for missing and not-yours)."""
+    delivery = access_object(Delivery, workspace=workspace, id=id, idempotency_key__isnull=False)
+    delivery.campaign = access_campaign(workspace=workspace, id=delivery.campaign_id)
+    return delivery
+
+
 def campaign_status_counts(*, workspace) -> dict[str, int]:
     rows = (
         Campaign.objects.for_workspace(workspace)
+        .filter(kind=CampaignKind.REGULAR)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))

@@ -155,7 +155,13 @@ def campaign_unschedule(*, campaign: Campaign) -> Campaign:
 
 
 def _freeze_content(campaign: Campaign) -> dict:
-    design = campaign.design
+    return design_content(design=campaign.design, sender=campaign.sender) | {
+        "frozen_at": clock.now()
+    }
+
+
+def design_content(*, design, sender=None) -> dict:
+    """What a campaign freezes from its design and sender: subject, bodies, From."""
     html, text = design.compiled_html, design.compiled_text
     if not html:
         from mailsoftly.designs.compiler import source_compile
@@ -164,7 +170,6 @@ def _freeze_content(campaign: Campaign) -> dict:
             source_kind=design.source_kind, source=design.source, preheader=design.preheader
         )
         html, text = compiled.html, compiled.text
-    sender = campaign.sender
     return {
         "content_subject": design.subject,
         "content_html": html,
@@ -172,7 +177,6 @@ def _freeze_content(campaign: Campaign) -> dict:
         "from_name": sender.from_name if sender else design.from_name,
         "from_email": sender.from_email if sender else design.from_email,
         "reply_to": (sender.reply_to if sender else design.reply_to) or "",
-        "frozen_at": clock.now(),
     }
 
 

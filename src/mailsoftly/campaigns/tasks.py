@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -11,6 +12,7 @@ from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, Deli
 from mailsoftly.core import clock
 
 log = logging.getLogger(__name__)
+STALE = timedelta(seconds=60)
 
 
 def _load(workspace_id: int, campaign_id: int) -> Campaign | None:
@@ -90,6 +92,36 @@ def campaign_send_task(*, workspace_id: int, campaign_id: int) -> int:
     return report.sent if report else 0
 
 
+@shared_task(name="campaigns.transactional_send", acks_late=True, queue="transactional")
+def transactional_send_task(*, workspace_id: int, delivery_id: int) -> int:
+    """Send one transactional delivery. Safe to run twice: the claim lets one run send."""
+    from mailsoftly.campaigns.transactional import transactional_run
+    from mailsoftly.teams.models import Workspace
+
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    reports = transactional_run(workspace=workspace, delivery_ids=[delivery_id])
+    return sum(report.sent for report in reports)
+
+
+def _transactional_due(region: str, now) -> list[tuple[int, int]]:
+    """Transactional deliveries due a retry, or whose worker died (lease expired)."""
+    from django.db.models import Q
+
+    return list(
+        Delivery.objects.dangerously_all_workspaces(region)
+        .filter(idempotency_key__isnull=False)
+        .filter(
+            Q(status=DeliveryStatus.QUEUED, not_before__lte=now)
+            # Never picked up (its message to the broker was lost).
+            | Q(status=DeliveryStatus.QUEUED, not_before=None, created_at__lt=now - STALE)
+            | Q(status=DeliveryStatus.SENDING, lease_expires_at__lt=now)
+        )
+        .values_list("workspace_id", "pk")[:1000]
+    )
+
+
 @shared_task(name="campaigns.campaign_sweep")
 def campaign_sweep_task() -> int:
     """Beat, every few seconds: start due scheduled campaigns, and pick up sending ones
@@ -105,7 +137,7 @@ def campaign_sweep_task() -> int:
     for region in REGION_DATABASES:
         due = (
             Delivery.objects.dangerously_all_workspaces(region)
-            .filter(campaign__status=CampaignStatus.SENDING)
+            .filter(campaign__status=CampaignStatus.SENDING, idempotency_key__isnull=True)
             .filter(
                 Q(status=DeliveryStatus.QUEUED, not_before__isnull=True)
                 | Q(status=DeliveryStatus.QUEUED, not_before__lte=now)
@@ -121,5 +153,12 @@ def campaign_sweep_task() -> int:
         )
         for workspace_id, campaign_id in {*due, *unfrozen}:
             campaign_send_task.delay(workspace_id=workspace_id, campaign_id=campaign_id)
+            enqueued += 1
+        for workspace_id, delivery_id in _transactional_due(region, now):
+            transactional_send_task.apply_async(
+                kwargs={"workspace_id": workspace_id, "delivery_id": delivery_id},
+                queue="transactional",
+                priority=9,
+            )
             enqueued += 1
     return enqueued

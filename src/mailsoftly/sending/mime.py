@@ -106,9 +106,6 @@ class Skeleton:
         extra_headers: tuple[tuple[bytes, bytes], ...] = (),
         date: str | None = None,
     ) -> Envelope:
-        unsubscribe = b"<" + unsubscribe_url.encode("ascii") + b">"
-        if unsubscribe_mailto:
-            unsubscribe += b", <" + unsubscribe_mailto.encode("ascii") + b">"
         headers: list[tuple[bytes, bytes]] = [
             (b"From", self._from),
             (b"To", address_encode(to_name, to_email)),
@@ -118,10 +115,15 @@ class Skeleton:
             (b"MIME-Version", b"1.0"),
             (b"Content-Type", self._content_type),
             (b"List-Id", self._list_id),
-            (b"List-Unsubscribe", unsubscribe),
-            (b"List-Unsubscribe-Post", b"List-Unsubscribe=One-Click"),
-            (b"Feedback-ID", self._feedback_id),
         ]
+        # Transactional mail (no ``unsubscribe_url``) carries no unsubscribe headers.
+        if unsubscribe_url:
+            unsubscribe = b"<" + unsubscribe_url.encode("ascii") + b">"
+            if unsubscribe_mailto:
+                unsubscribe += b", <" + unsubscribe_mailto.encode("ascii") + b">"
+            headers.append((b"List-Unsubscribe", unsubscribe))
+            headers.append((b"List-Unsubscribe-Post", b"List-Unsubscribe=One-Click"))
+        headers.append((b"Feedback-ID", self._feedback_id))
         if self._reply_to:
             headers.append((b"Reply-To", self._reply_to))
         headers.extend(extra_headers)
