@@ -15,7 +15,7 @@ from mailsoftly.api.problems import (
     from_exception,
     problem_response,
 )
-from mailsoftly.api.v1 import campaigns, contacts, webhooks
+from mailsoftly.api.v1 import campaigns, contacts, designs, transactional, webhooks
 from mailsoftly.api.v1.common import KeyAuth
 from mailsoftly.billing.errors import BillingError
 
@@ -30,8 +30,10 @@ api = NinjaAPI(
     ),
 )
 api.add_router("", contacts.router)
+api.add_router("", designs.router)
 api.add_router("", campaigns.router)
 api.add_router("", webhooks.router)
+api.add_router("", transactional.router)
 
 
 @api.exception_handler(ApiProblem)
