@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from mailsoftly.core import clock
-from mailsoftly.core.regions import database_for
+from mailsoftly.core.regions import RegionMismatch, database_for
 from mailsoftly.core.tenancy import WorkspaceOwned
 from mailsoftly.core.trash import RETENTION
 from mailsoftly.lifecycle import audit, registry
@@ -57,7 +57,21 @@ def _target(obj_or_queryset) -> tuple[type[WorkspaceOwned], QuerySet, str]:
         raise TypeError("obj_or_queryset must be a model instance or a queryset")
     if model not in registry.trashable_models():
         raise TypeError(f"{model.__name__} is not trashable (not a WorkspaceOwned model)")
+    _check_region(rows, database)
     return model, rows, database
+
+
+def _check_region(rows: QuerySet, database: str) -> None:
+    """Every row's workspace must live in ``database``'s region (policy P40): a queryset
+    pointed at the wrong database by hand is refused rather than half-applied."""
+    workspace_ids = set(rows.values_list("workspace_id", flat=True).distinct())
+    for workspace_id in workspace_ids:
+        workspace = audit.workspace_by_id(workspace_id)
+        if workspace is not None and database_for(workspace.region) != database:
+            raise RegionMismatch(
+                f"rows of a {workspace.region.upper()} workspace cannot be trashed or "
+                f"restored through the {database!r} database"
+            )
 
 
 def _trash_children(
@@ -71,20 +85,20 @@ def _trash_children(
             child_ids = list(live.values_list("pk", flat=True))
             if not child_ids:
                 continue
-            relation.model.all_rows.using(database).filter(pk__in=child_ids).move_to_trash(
+            relation.model.all_rows.using(database).filter(pk__in=child_ids)._mark_trashed(
                 by_user_id=by_user_id, at=at
             )
             _trash_children(relation.model, child_ids, database, at, by_user_id)
 
 
-def trash_move(*, obj_or_queryset, actor, request=None) -> int:
+def trash_move(*, obj_or_queryset, actor, request=None, at: datetime | None = None) -> int:
     """Move rows (and their children) to the trash. Returns how many rows were trashed.
 
     Trashing something already in the trash is a no-op, not an error, so a double click
-    or a retried request is harmless.
+    or a retried request is harmless. ``Model.objects…move_to_trash()`` lands here too.
     """
     model, rows, database = _target(obj_or_queryset)
-    at = clock.now()
+    at = at or clock.now()
     actor_id = getattr(actor, "pk", None)
     with transaction.atomic(using=database):
         live = list(rows.filter(trashed_at__isnull=True).values_list("pk", "workspace_id"))
@@ -94,7 +108,7 @@ def trash_move(*, obj_or_queryset, actor, request=None) -> int:
             moved += (
                 model.all_rows.using(database)
                 .filter(pk__in=chunk)
-                .move_to_trash(by_user_id=actor_id, at=at)
+                ._mark_trashed(by_user_id=actor_id, at=at)
             )
         _trash_children(model, ids, database, at, actor_id)
     _audit_rows("trash.move", model, live, actor=actor, request=request, obj=obj_or_queryset)
@@ -110,7 +124,7 @@ def _restore_children(model: type[WorkspaceOwned], ids: list, database: str, at:
             child_ids = list(together.values_list("pk", flat=True))
             if not child_ids:
                 continue
-            relation.model.all_rows.using(database).filter(pk__in=child_ids).restore_from_trash()
+            relation.model.all_rows.using(database).filter(pk__in=child_ids)._mark_restored()
             _restore_children(relation.model, child_ids, database, at)
 
 
@@ -159,7 +173,7 @@ def trash_restore(*, obj_or_queryset, actor, request=None, now: datetime | None 
         try:
             with transaction.atomic(using=database):
                 for pk, _ws, at in trashed:
-                    model.all_rows.using(database).filter(pk=pk).restore_from_trash()
+                    model.all_rows.using(database).filter(pk=pk)._mark_restored()
                     _restore_children(model, [pk], database, at)
         except IntegrityError as exc:
             raise TrashError(
@@ -198,14 +212,42 @@ def _audit_rows(action, model, rows: list, *, actor, request, obj) -> None:
     for pk, workspace_id in rows:
         by_workspace.setdefault(workspace_id, []).append(pk)
     for workspace_id, ids in by_workspace.items():
+        if len(ids) == 1:
+            target, after = (registry.model_key(model), ids[0]), None
+        else:
+            target = (registry.model_key(model), f"{len(ids)} rows")
+            after = {"ids": [str(pk) for pk in ids[:1000]]}
         audit.record(
             action=action,
             actor=actor,
             request=request,
             workspace=audit.workspace_by_id(workspace_id),
-            target=(registry.model_key(model), f"{len(ids)} rows"),
-            after={"ids": [str(pk) for pk in ids[:1000]]},
+            target=target,
+            after=after,
         )
+
+
+class ModelTrashService:
+    """The trash service as ``core.trash`` sees it: ``QuerySet.move_to_trash()`` and
+    ``restore_from_trash()`` of every tenant model come here, so a caller that never heard
+    of :func:`trash_move` still trashes children, checks the region and writes the audit."""
+
+    def handles(self, model) -> bool:
+        return issubclass(model, WorkspaceOwned) and not model._meta.proxy
+
+    def move(self, *, queryset: QuerySet, by_user_id: int | None, at) -> int:
+        return trash_move(obj_or_queryset=queryset, actor=_user(by_user_id), at=at)
+
+    def restore(self, *, queryset: QuerySet, by_user_id: int | None) -> int:
+        return trash_restore(obj_or_queryset=queryset, actor=_user(by_user_id))
+
+
+def _user(user_id: int | None):
+    if user_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=user_id).first()
 
 
 # --- Purge ----------------------------------------------------------------------------
