@@ -45,8 +45,27 @@ def _segment(workspace, user):
     return {"segment_id": segment.pk}
 
 
-@_api("api:design")
+@_api("api:design", methods=("get", "patch", "delete"), data={"name": "Taken"})
 def _design(workspace, user):
+    return {"design_id": make_design(workspace).pk}
+
+
+@_api("api:design_versions")
+def _design_versions(workspace, user):
+    return {"design_id": make_design(workspace).pk}
+
+
+@_api("api:design_version_restore", methods=("post",))
+def _design_version_restore(workspace, user):
+    from mailsoftly.designs import selectors as design_selectors
+
+    design = make_design(workspace)
+    version = design_selectors.design_version_list(design=design).first()
+    return {"design_id": design.pk, "version_id": version.pk}
+
+
+@_api("api:design_test_send", methods=("post",), data={"recipients": ["a@example.com"]})
+def _design_test_send(workspace, user):
     return {"design_id": make_design(workspace).pk}
 
 

@@ -89,6 +89,7 @@ def design_create(
     from_email: str = "",
     reply_to: str = "",
     collect_ip_addresses: bool = False,
+    track_opens_clicks: bool = True,
     layout: Template | None = None,
 ) -> Design:
     """Create a design. Raises :class:`CompileError` if the content cannot become an email,
@@ -112,6 +113,7 @@ def design_create(
             compiled_html=compiled.html,
             compiled_text=compiled.text,
             collect_ip_addresses=collect_ip_addresses,
+            track_opens_clicks=track_opens_clicks,
             layout=layout,
             created_by=user,
         )
@@ -184,6 +186,7 @@ def design_duplicate(*, design: Design, user) -> Design:
         source_kind=design.source_kind,
         source=design.source,
         collect_ip_addresses=design.collect_ip_addresses,
+        track_opens_clicks=design.track_opens_clicks,
         layout=design.layout,
     )
 

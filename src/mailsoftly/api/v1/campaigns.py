@@ -1,4 +1,4 @@
-"""Designs (read, create), campaigns and their reports over the designs/campaigns apps."""
+"""Campaigns and their reports over the campaigns and tracking apps."""
 
 from __future__ import annotations
 
@@ -34,36 +34,6 @@ def _conflict(exc: ValidationError) -> ApiProblem:
     return ApiProblem(
         409, " ".join(exc.messages), slug="state-conflict", errors=django_validation_errors(exc)
     )
-
-
-class DesignOut(Schema):
-    id: int
-    name: str
-    subject: str
-    preheader: str
-    from_name: str
-    from_email: str
-    created_at: datetime
-    updated_at: datetime
-
-
-class DesignPage(Schema):
-    items: list[DesignOut]
-    next_cursor: str | None
-
-
-@router.get("/designs", response=DesignPage, url_name="design_list", tags=["designs"])
-def design_list(request, cursor: str | None = None, limit: int = 50, sort: str = "-id"):
-    need(request, "designs", "read")
-    qs = design_selectors.design_list(workspace=workspace_of(request))
-    rows, following = paginate(qs, cursor=cursor, limit=limit, sort=sort, sortable=SORTS)
-    return {"items": rows, "next_cursor": following}
-
-
-@router.get("/designs/{int:design_id}", response=DesignOut, url_name="design", tags=["designs"])
-def design_get(request, design_id: int):
-    need(request, "designs", "read")
-    return design_selectors.access_design(workspace=workspace_of(request), id=design_id)
 
 
 class CampaignOut(Schema):
