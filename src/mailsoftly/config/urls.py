@@ -17,6 +17,7 @@ urlpatterns = [
     path("team/", include("mailsoftly.teams.urls")),
     path("", include("mailsoftly.designs.urls")),
     path("settings/sending/", include("mailsoftly.sending.urls")),
+    path("hooks/bounces/", include("mailsoftly.sending.hook_urls")),
     path("", include("mailsoftly.tracking.urls")),
     path("screening/", include("mailsoftly.screening.urls")),
     path("", include("mailsoftly.campaigns.urls")),
