@@ -85,15 +85,19 @@ def _find_delivery(bounce: bounces.Bounce) -> Delivery | None:
     return latest
 
 
-def bounce_process(*, raw: bytes) -> Outcome:
-    """Parse one inbound message and apply it. Running it twice changes nothing more."""
+def bounce_process(*, raw: bytes, workspace_id: int | None = None) -> Outcome:
+    """Parse one inbound message and apply it. Running it twice changes nothing more.
+
+    ``workspace_id`` (a workspace's own bounce hook) limits it to that workspace's
+    deliveries: a bounce naming another workspace's delivery is left unmatched.
+    """
     from mailsoftly.teams.models import Workspace
 
     bounce = bounces.parse(raw)
     if not bounce.is_bounce:
         return Outcome(bounce=bounce, action=IGNORED)
     delivery = _find_delivery(bounce)
-    if delivery is None:
+    if delivery is None or (workspace_id is not None and delivery.workspace_id != workspace_id):
         return Outcome(bounce=bounce, action=UNMATCHED)
     region = next(r for r, db in REGION_DATABASES.items() if db == delivery._state.db)
     workspace = Workspace.objects.get(pk=delivery.workspace_id)

@@ -205,3 +205,24 @@ class BounceRecord(WorkspaceOwned):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.email_key}"
+
+
+class BounceHook(WorkspaceOwned):
+    """A secret URL token with which an outside service (Amazon SES through SNS, an MTA
+    piping DSNs) posts this workspace's bounces to ``/hooks/bounces/<source>/``.
+
+    Only a SHA-256 of the token is stored (P04); the token is shown once. It names its
+    region (``bh_<region>_…``), so the hook is found without looking in every region.
+    A hook acts only on its own workspace's deliveries.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=16, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_hint}…)"

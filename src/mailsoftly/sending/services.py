@@ -14,7 +14,7 @@ from mailsoftly.core import clock
 from mailsoftly.sending import dkim
 from mailsoftly.sending.messengers import Outcome, SmtpMessenger
 from mailsoftly.sending.mime import Skeleton
-from mailsoftly.sending.models import DkimKey, SenderIdentity, SmtpServer
+from mailsoftly.sending.models import BounceHook, DkimKey, SenderIdentity, SmtpServer
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _SELECTOR = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -170,3 +170,50 @@ def smtp_server_test_send(
         _("The server did not accept the message: %(detail)s")
         % {"detail": f"{result.code or ''} {result.detail}".strip()},
     )
+
+
+def _token_hash(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def bounce_hook_create(*, workspace, name: str) -> tuple[BounceHook, str]:
+    """A new bounce hook; returns it and its token, which is shown once and kept hashed."""
+    import secrets
+
+    name = (name or "").strip()[:120] or _("Bounce hook")
+    token = f"bh_{workspace.region}_{secrets.token_urlsafe(32)}"
+    hook = BounceHook.objects.for_workspace(workspace).create(
+        workspace=workspace, name=name, token_hash=_token_hash(token), token_hint=token[:12]
+    )
+    return hook, token
+
+
+def bounce_hook_trash(*, hook: BounceHook, by_user_id: int | None = None) -> None:
+    BounceHook.objects.for_workspace(hook.workspace).filter(pk=hook.pk).move_to_trash(
+        by_user_id=by_user_id
+    )
+
+
+def bounce_hook_authenticate(*, token: str) -> BounceHook | None:
+    """The live hook for ``token``, looked up in the region the token names, or None."""
+    from mailsoftly.core.regions import REGION_DATABASES
+    from mailsoftly.teams.models import Workspace
+
+    parts = (token or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "bh" or parts[1] not in REGION_DATABASES:
+        return None
+    hook = (
+        BounceHook.objects.dangerously_all_workspaces(parts[1])
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if hook is None:
+        return None
+    workspace = Workspace.objects.filter(pk=hook.workspace_id).first()
+    if workspace is None:
+        return None
+    hook.workspace = workspace
+    BounceHook.objects.for_workspace(workspace).filter(pk=hook.pk).update(last_used_at=clock.now())
+    return hook
