@@ -175,3 +175,54 @@ def test_the_database_itself_refuses_updates(user, workspace):
             "UPDATE audit_auditevent SET action = %s WHERE id = %s", ["forged", event.pk]
         )
     assert AuditEvent.objects.get(pk=event.pk).action == "member.removed"
+
+
+# --- Residency of audit rows (policy P40) ---------------------------------------------
+
+
+def _directory_audit_text() -> str:
+    """Every stored column of every audit row, as one string, read from the directory."""
+    import json
+
+    rows = AuditEvent.objects.using("default").values()
+    return json.dumps(list(rows), default=str)
+
+
+@pytest.mark.policy("P40")
+def test_an_eu_contacts_address_never_reaches_the_directorys_audit_table(user, eu_workspace):
+    from mailsoftly.contacts.models import Contact
+    from mailsoftly.contacts.services import contact_trash
+    from mailsoftly.designs.services import design_publish
+    from mailsoftly.lifecycle import services
+    from tests.contacts.factories import ContactFactory
+    from tests.designs.factories import make_design
+
+    address = "marie.curie@sorbonne.example.eu"
+    contact = ContactFactory(workspace=eu_workspace, email=address, first_name="Marie")
+    design = make_design(eu_workspace, user, name=f"Offer for {address}")
+    request = _request(user, eu_workspace)
+
+    # Every way a caller can point the log at the contact or the design.
+    contact_trash(contact=contact, by_user=user)
+    services.trash_restore(obj_or_queryset=contact, actor=user, request=request)
+    services.trash_move(
+        obj_or_queryset=Contact.objects.for_workspace(eu_workspace), actor=user, request=request
+    )
+    audit_record(request=request, action="contact.viewed", target=contact)
+    audit_record(request=request, action="contact.noted", target=("contacts.contact", 1, address))
+    design_publish(design=design, user=user)
+
+    events = list(AuditEvent.objects.all())
+    assert len(events) >= 6
+    assert {e.target_type for e in events} >= {"contacts.contact", "designs.design"}
+    text = _directory_audit_text()
+    assert address not in text
+    assert "marie.curie" not in text
+    assert str(contact.pk) in text  # the id is kept: the row still says what was touched
+
+
+def test_directory_targets_keep_their_readable_label(user, workspace):
+    event = audit_record(action="workspace.renamed", target=workspace)
+    assert event.target_label == "Acme"
+    newsletter = audit_record(action="newsletter.send", target=("newsletter", "-", "Spring"))
+    assert newsletter.target_label == "Spring"

@@ -30,21 +30,40 @@ def _client_ip(request) -> str | None:
         return None
 
 
+def _is_content_type(kind: str) -> bool:
+    """Whether ``app_label.model`` names a regional (workspace content) model."""
+    from django.apps import apps
+
+    from mailsoftly.core.regions import is_regional
+
+    try:
+        model = apps.get_model(kind)
+    except (LookupError, ValueError):
+        return False  # not a model (e.g. "newsletter"): the caller's label is its own text
+    return is_regional(model)
+
+
 def _target_fields(target: Any) -> dict[str, str]:
+    """Type and id of the target, and a readable label only where the label is not content.
+
+    The audit log lives in the directory database. A regional row's label (a contact's
+    address, a design's name, a subject line) is workspace content that must stay in its
+    region (policy P40), so regional targets are stored as type and id only, whatever the
+    caller passes; the log page shows the id instead.
+    """
     if target is None:
         return {"target_type": "", "target_id": "", "target_label": ""}
     if isinstance(target, models.Model):
-        return {
-            "target_type": target._meta.label_lower,
-            "target_id": str(target.pk),
-            "target_label": str(target)[:254],
-        }
+        kind = target._meta.label_lower
+        label = "" if _is_content_type(kind) else str(target)
+        return {"target_type": kind, "target_id": str(target.pk), "target_label": label[:254]}
     # (type, id) or (type, id, label) for things that are not model rows.
     kind, ident, *label = target
+    text = "" if not label or _is_content_type(str(kind)) else str(label[0])
     return {
         "target_type": str(kind)[:64],
         "target_id": str(ident)[:64],
-        "target_label": str(label[0] if label else "")[:254],
+        "target_label": text[:254],
     }
 
 
@@ -61,7 +80,9 @@ def audit_record(
     """Append one audit row. IP address and user agent come from ``request`` (policy P36).
 
     ``actor`` defaults to the request's signed-in user, ``workspace`` to the request's
-    current workspace. ``target`` is a model instance or a ``(type, id[, label])`` tuple.
+    current workspace. ``target`` is a model instance or a ``(type, id[, label])`` tuple;
+    a regional target keeps no label (see :func:`_target_fields`), and ``before`` /
+    ``after`` must hold ids and non-content metadata only (roles, states, counts).
     Call it inside the service's transaction for changes (so a rolled-back change leaves no
     row), and outside any transaction for refusals (so the refusal is kept).
     """
