@@ -2,7 +2,7 @@
 
 mailsoftly serve          web + worker + scheduler in one process tree (embedded default)
 mailsoftly web            the web server only (production)
-mailsoftly worker [...]   a Celery worker (production); extra arguments go to Celery
+mailsoftly worker [...]   a Celery worker (production); --regions eu serves one region only
 mailsoftly beat [...]     the Celery scheduler (production); run exactly one
 mailsoftly demo           create or refresh the demo workspace and print its login
 mailsoftly manage ...     Django's manage.py
@@ -166,9 +166,37 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover
 
 
+def worker_region_args(regions: str | None, celery_args: Sequence[str]) -> list[str]:
+    """Celery arguments for ``mailsoftly worker [--regions eu,…]``.
+
+    With ``--regions`` the worker consumes only those regions' queues and (through
+    ``MAILSOFTLY_WORKER_REGIONS``) refuses any task for another region.
+    """
+    env = config_env.get()
+    extra = list(celery_args)
+    if not regions:
+        return extra
+    wanted = tuple(dict.fromkeys(part.strip() for part in regions.split(",") if part.strip()))
+    for region in wanted:
+        if region not in env.region_names:
+            raise config_env.EnvError(
+                f"--regions names {region!r}, which has no database here: "
+                f"configured regions are {', '.join(env.region_names)}"
+            )
+    if not wanted:
+        raise config_env.EnvError("--regions is empty: name at least one region (e.g. eu)")
+    if any(arg in ("-Q", "--queues") or arg.startswith("--queues=") for arg in extra):
+        raise CommandError("give --regions or -Q/--queues, not both")
+    os.environ["MAILSOFTLY_WORKER_REGIONS"] = ",".join(wanted)
+    _django_setup()
+    from mailsoftly.core.region_queues import worker_queues
+
+    return ["--queues", ",".join(worker_queues(wanted)), *extra]
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    config_env.get()
-    os.execv(sys.executable, _celery_args("worker", "--loglevel", "INFO", *args.celery_args))
+    extra = worker_region_args(args.regions, args.celery_args)
+    os.execv(sys.executable, _celery_args("worker", "--loglevel", "INFO", *extra))
     return 0  # pragma: no cover
 
 
@@ -310,6 +338,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(
             name, help=text, description=text + ". Extra arguments are passed to Celery."
         )
+        if name == "worker":
+            p.add_argument(
+                "--regions",
+                metavar="NAMES",
+                help="serve only these regions (comma-separated, e.g. eu): consume their "
+                "queues and refuse tasks of any other region",
+            )
         p.add_argument("celery_args", nargs=argparse.REMAINDER, help="arguments for celery")
         p.set_defaults(func=func)
 

@@ -52,11 +52,12 @@ class Env:
     mode: str
     debug: bool
     var_dir: Path
-    secret_key: str
+    secret_key: str = field(repr=False)
     allowed_hosts: list[str]
     base_url: str
-    database_url: str
-    database_url_eu: str
+    # Database URLs may carry passwords: kept out of repr() like the other secrets.
+    database_url: str = field(repr=False)
+    database_url_eu: str = field(repr=False)
     redis_url: str | None
     broker_url: str
     smtp_url: str | None
