@@ -20,3 +20,7 @@ route("tracking:report")(_campaign)
 @route("tracking:report_export")
 def _export(workspace, user):
     return {**_campaign(workspace, user), "fmt": "csv"}
+
+
+route("tracking:report_figures")(_campaign)
+route("tracking:report_audience")(_campaign)

@@ -5,3 +5,7 @@ class TrackingConfig(AppConfig):
     name = "mailsoftly.tracking"
     label = "tracking"
     verbose_name = "Tracking and analytics"
+
+    def ready(self) -> None:
+        # Segments can select contacts by engagement level (registers a condition type).
+        from mailsoftly.tracking import segments  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from mailsoftly.tracking import preferences, views
+from mailsoftly.tracking import preferences, reports, views
 
 
 class TokenConverter:
@@ -21,7 +21,9 @@ urlpatterns = [
     path("o/<trk:token>.gif", views.open_view, name="open"),
     path("c/<trk:token>", views.click_view, name="click"),
     path("p/<str:token>/", preferences.preferences_view, name="preferences"),
-    path("campaigns/<int:pk>/report/", views.report_view, name="report"),
-    path("campaigns/<int:pk>/report.<str:fmt>", views.report_export, name="report_export"),
+    path("campaigns/<int:pk>/report/", reports.report_view, name="report"),
+    path("campaigns/<int:pk>/report/figures/", reports.report_figures, name="report_figures"),
+    path("campaigns/<int:pk>/report/audience/", reports.report_audience, name="report_audience"),
+    path("campaigns/<int:pk>/report.<str:fmt>", reports.report_export, name="report_export"),
     path("platform/statistics/", views.platform_statistics_view, name="platform_statistics"),
 ]
