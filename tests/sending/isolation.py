@@ -1,6 +1,6 @@
 """Sending-settings URLs that take an id, for the cross-workspace isolation test."""
 
-from tests.isolation.routes import route
+from tests.isolation.routes import EXEMPT, route
 
 
 def _server(workspace):
@@ -40,3 +40,15 @@ def _dkim_check(workspace, user):
 @route("sending:dkim_trash", methods=("post",))
 def _dkim_trash(workspace, user):
     return {"pk": _key(workspace).pk}
+
+
+@route("sending:bounce_hook_trash", methods=("post",))
+def _bounce_hook_trash(workspace, user):
+    from mailsoftly.sending.services import bounce_hook_create
+
+    return {"pk": bounce_hook_create(workspace=workspace, name="Theirs")[0].pk}
+
+
+# Not an id: the source name (ses, dsn). The hook's token decides the workspace, and a
+# hook acts only on its own workspace's deliveries (tests/sending/test_bounce_hooks.py).
+EXEMPT["bounce_hooks:receive"] = "source name, not an id; authorised by the hook's secret token"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from mailsoftly.core.tenancy import access_object
-from mailsoftly.sending.models import CapturedMessage, DkimKey, SenderIdentity, SmtpServer
+from mailsoftly.sending.models import (
+    BounceHook,
+    CapturedMessage,
+    DkimKey,
+    SenderIdentity,
+    SmtpServer,
+)
 
 
 def smtp_server_list(*, workspace) -> QuerySet[SmtpServer]:
@@ -44,3 +50,11 @@ def captured_message_list(*, workspace, campaign_id: int | None = None):
 
 def access_captured_message(*, workspace, id) -> CapturedMessage:
     return access_object(CapturedMessage, workspace=workspace, id=id)
+
+
+def bounce_hook_list(*, workspace) -> QuerySet[BounceHook]:
+    return BounceHook.objects.for_workspace(workspace)
+
+
+def access_bounce_hook(*, workspace, id) -> BounceHook:
+    return access_object(BounceHook, workspace=workspace, id=id)

@@ -14,4 +14,6 @@ urlpatterns = [
     path("dkim/new/", views.dkim_create, name="dkim_create"),
     path("dkim/<int:pk>/check/", views.dkim_check, name="dkim_check"),
     path("dkim/<int:pk>/trash/", views.dkim_trash, name="dkim_trash"),
+    path("bounce-hooks/new/", views.bounce_hook_create, name="bounce_hook_create"),
+    path("bounce-hooks/<int:pk>/trash/", views.bounce_hook_trash, name="bounce_hook_trash"),
 ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +31,8 @@ def _page(request, workspace, **forms) -> dict:
         "identities": selectors.sender_identity_list(workspace=workspace),
         "keys": [(key, dns_check.records_for(key)) for key in keys],
         "uses_capture": routing.uses_capture(workspace=workspace),
+        "hooks": selectors.bounce_hook_list(workspace=workspace),
+        "hook_url": request.build_absolute_uri(reverse("bounce_hooks:receive", args=["ses"])),
         "server_form": SmtpServerForm(),
         "identity_form": SenderIdentityForm(),
         "dkim_form": DkimKeyForm(),
@@ -162,4 +165,30 @@ def dkim_trash(request: HttpRequest, pk: int) -> HttpResponse:
     key = selectors.access_dkim_key(workspace=workspace, id=pk)
     services.dkim_key_trash(key=key, by_user_id=request.user.pk)
     messages.success(request, _("DKIM key moved to the trash."))
+    return redirect("sending:settings")
+
+
+@login_required
+@require_POST
+def bounce_hook_create(request: HttpRequest) -> HttpResponse:
+    """A new bounce hook; its token is shown on this one page and never again."""
+    workspace = _admin_workspace(request)
+    hook, token = services.bounce_hook_create(
+        workspace=workspace, name=request.POST.get("name", "")
+    )
+    messages.success(request, _("Bounce hook added. Copy its token now: it is not shown again."))
+    return render(
+        request,
+        "sending/settings.html",
+        _page(request, workspace, new_hook=hook, new_hook_token=token),
+    )
+
+
+@login_required
+@require_POST
+def bounce_hook_trash(request: HttpRequest, pk: int) -> HttpResponse:
+    workspace = _admin_workspace(request)
+    hook = selectors.access_bounce_hook(workspace=workspace, id=pk)
+    services.bounce_hook_trash(hook=hook, by_user_id=request.user.pk)
+    messages.success(request, _("Bounce hook moved to the trash."))
     return redirect("sending:settings")
