@@ -132,3 +132,42 @@ def test_non_material_change_sends_no_notice_and_no_banner(logged_in_client, use
         assert mail.outbox == []
         page = logged_in_client.get(reverse("web:dashboard")).content.decode()
     assert "We are changing our" not in page
+
+
+def _policy_queries(ctx) -> list[str]:
+    tables = ("ops_policyversion", "accounts_policyacceptance")
+    return [q["sql"] for q in ctx.captured_queries if any(t in q["sql"] for t in tables)]
+
+
+@pytest.mark.policy("P32")
+def test_the_banner_costs_no_query_per_page_once_seen_and_a_new_version_shows_at_once(
+    logged_in_client, user, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dashboard = reverse("web:dashboard")
+    banner = "We are changing our"
+    logged_in_client.get(dashboard)  # fills the cache: no material version yet
+    with CaptureQueriesContext(connection) as quiet:
+        assert banner not in logged_in_client.get(dashboard).content.decode()
+    assert _policy_queries(quiet) == []
+
+    with time_machine.travel(clock.now() + timedelta(seconds=5)):
+        with django_capture_on_commit_callbacks(execute=True):
+            pv = _publish(material=True)
+        with CaptureQueriesContext(connection) as first:
+            assert banner in logged_in_client.get(dashboard).content.decode()
+        # Publishing cleared the cache: one look-up per document, one for acceptances,
+        # shared by the banner and the continued-use check.
+        assert len(_policy_queries(first)) == 3
+        logged_in_client.post(reverse("ops:policy_acknowledge"), {"version": pv.pk})
+        logged_in_client.get(dashboard)  # finds it accepted and remembers that
+        with CaptureQueriesContext(connection) as later:
+            assert banner not in logged_in_client.get(dashboard).content.decode()
+        assert _policy_queries(later) == []
+
+        with django_capture_on_commit_callbacks(execute=True):
+            _publish(kind="terms", version="t2", material=True)
+        page = logged_in_client.get(dashboard).content.decode()
+        assert "We are changing our Terms of service" in page

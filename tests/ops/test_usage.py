@@ -121,3 +121,43 @@ def test_sign_in_history_lists_devices_and_ends_other_sessions(client, user, wor
     # The other session is signed out, this one stays.
     assert other.get(reverse("ops:access_history")).status_code == 302
     assert client.get(reverse("ops:access_history")).status_code == 200
+
+
+def test_records_made_against_another_database_are_dropped_at_exit_quietly(
+    logged_in_client, monkeypatch, caplog
+):
+    """After a test run the test database is gone and Django points at the real one:
+    the exit flush must neither write the run's records there nor log a failure."""
+    logged_in_client.get(reverse("web:dashboard"))
+    assert len(usage._buffer) == 1
+    monkeypatch.setattr(usage, "_database_tag", lambda: "some-other-database")
+    with caplog.at_level("DEBUG", logger="mailsoftly.ops.usage"):
+        usage._flush_at_exit()
+    assert usage._buffer == []
+    assert UsageRecord.objects.count() == 0
+    assert [r.getMessage() for r in caplog.records if r.levelno >= 30] == []
+
+
+def test_a_failed_write_at_exit_is_one_warning_without_a_traceback(
+    logged_in_client, monkeypatch, caplog
+):
+    from django.db import OperationalError
+
+    logged_in_client.get(reverse("web:dashboard"))
+
+    def gone(entries):
+        raise OperationalError("no such table: ops_usagerecord")
+
+    monkeypatch.setattr(usage, "_write", gone)
+    with caplog.at_level("DEBUG", logger="mailsoftly.ops.usage"):
+        usage._flush_at_exit()
+    mine = [r for r in caplog.records if r.name == "mailsoftly.ops.usage"]
+    assert [(r.levelname, r.exc_info) for r in mine] == [("WARNING", None)]
+    assert "1 records could not be written at exit (OperationalError)" in caplog.text
+    assert usage._buffer == []
+
+
+def test_records_of_this_database_are_written_at_exit(logged_in_client):
+    logged_in_client.get(reverse("web:dashboard"))
+    usage._flush_at_exit()
+    assert UsageRecord.objects.count() == 1

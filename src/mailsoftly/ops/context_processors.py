@@ -3,6 +3,6 @@ def policy_banner(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from mailsoftly.ops.selectors import policy_pending_notices
+    from mailsoftly.ops.selectors import policy_pending_for_request
 
-    return {"ops_policy_notices": policy_pending_notices(user=user)}
+    return {"ops_policy_notices": policy_pending_for_request(request)}

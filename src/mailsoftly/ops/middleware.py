@@ -7,7 +7,6 @@ from mailsoftly.core import clock
 from mailsoftly.ops import usage
 
 _SKIP_PREFIXES = ("/static/", "/metrics", "/healthz", "/readyz")
-POLICY_SESSION_KEY = "ops_policy_seen"
 
 
 class UsageLogMiddleware:
@@ -39,21 +38,14 @@ class UsageLogMiddleware:
 
 
 def _continued_use(request, user, ip) -> None:
-    """After the notice period, a signed-in request counts as accepting the change (P32)."""
-    from mailsoftly.ops.models import PolicyVersion
-    from mailsoftly.ops.selectors import policy_pending_notices
+    """After the notice period, a signed-in request counts as accepting the change (P32).
+
+    Uses the same cached look-up as the banner, so an ordinary page adds no query.
+    """
+    from mailsoftly.ops.selectors import policy_pending_for_request
     from mailsoftly.ops.services import policy_accept
 
-    session = getattr(request, "session", None)
-    latest = PolicyVersion.objects.order_by("-pk").values_list("pk", flat=True).first()
-    if latest is None or (session is not None and session.get(POLICY_SESSION_KEY) == latest):
-        return
     now = clock.now()
-    waiting = False
-    for pv in policy_pending_notices(user=user):
+    for pv in policy_pending_for_request(request):
         if pv.effective_at <= now:
             policy_accept(user=user, version=pv, ip_address=ip, source="continued_use")
-        else:
-            waiting = True
-    if session is not None and not waiting:
-        session[POLICY_SESSION_KEY] = latest

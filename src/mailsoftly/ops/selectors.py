@@ -40,28 +40,75 @@ def policy_current(*, kind: str) -> PolicyVersion | None:
     return PolicyVersion.objects.filter(kind=kind, effective_at__lte=clock.now()).first()
 
 
-def policy_pending_notices(*, user) -> list[PolicyVersion]:
+POLICY_CACHE_KEY = "ops:policy:material-latest"
+POLICY_CACHE_SECONDS = 600
+POLICY_OK_SESSION_KEY = "ops_policy_ok"
+
+
+def policy_material_latest() -> list[PolicyVersion]:
+    """The newest material version of each document, from the shared cache.
+
+    Every signed-in page asks for this (the banner), so it is cached; publishing a version
+    clears the entry (:func:`policy_cache_clear`) and the timeout bounds any miss.
+    """
+    from django.core.cache import cache
+
+    latest = cache.get(POLICY_CACHE_KEY)
+    if latest is None:
+        latest = []
+        for kind in PolicyKind.values:
+            pv = (
+                PolicyVersion.objects.filter(kind=kind, material=True)
+                .order_by("-published_at", "-id")
+                .first()
+            )
+            if pv is not None:
+                latest.append(pv)
+        cache.set(POLICY_CACHE_KEY, latest, POLICY_CACHE_SECONDS)
+    return latest
+
+
+def policy_cache_clear() -> None:
+    from django.core.cache import cache
+
+    cache.delete(POLICY_CACHE_KEY)
+
+
+def policy_pending_notices(*, user, session=None) -> list[PolicyVersion]:
     """Material versions the user has not yet accepted (the banner), newest first.
 
     Only versions published after the account existed: a new account agreed to the
-    current text at sign-up.
+    current text at sign-up. With the user's ``session``, a set of versions already found
+    accepted is remembered there, so the usual page costs no query at all.
     """
-    out = []
-    for kind in PolicyKind.values:
-        pv = (
-            PolicyVersion.objects.filter(
-                kind=kind, material=True, published_at__gt=user.date_joined
-            )
-            .order_by("-published_at")
-            .first()
+    candidates = [pv for pv in policy_material_latest() if pv.published_at > user.date_joined]
+    if not candidates:
+        return []
+    ids = sorted(pv.pk for pv in candidates)
+    if session is not None and session.get(POLICY_OK_SESSION_KEY) == ids:
+        return []
+    accepted = set(
+        PolicyAcceptance.objects.filter(
+            user=user,
+            policy_version__in=[pv.acceptance_label for pv in candidates],
+            revoked_at__isnull=True,
+        ).values_list("policy_version", flat=True)
+    )
+    out = [pv for pv in candidates if pv.acceptance_label not in accepted]
+    if session is not None and not out:
+        session[POLICY_OK_SESSION_KEY] = ids
+    return sorted(out, key=lambda pv: pv.published_at, reverse=True)
+
+
+def policy_pending_for_request(request) -> list[PolicyVersion]:
+    """:func:`policy_pending_notices` once per request (banner and middleware share it)."""
+    cached = getattr(request, "_ops_policy_pending", None)
+    if cached is None:
+        cached = policy_pending_notices(
+            user=request.user, session=getattr(request, "session", None)
         )
-        if pv is None:
-            continue
-        if not PolicyAcceptance.objects.filter(
-            user=user, policy_version=pv.acceptance_label, revoked_at__isnull=True
-        ).exists():
-            out.append(pv)
-    return out
+        request._ops_policy_pending = cached
+    return cached
 
 
 def usage_session_list(*, user, limit: int = 200) -> list[dict]:

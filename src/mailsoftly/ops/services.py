@@ -15,6 +15,7 @@ from mailsoftly.accounts.models import PolicyAcceptance
 from mailsoftly.audit.services import _client_ip, audit_record
 from mailsoftly.core import clock
 from mailsoftly.ops.models import PolicyVersion, SupportAccess
+from mailsoftly.ops.selectors import policy_cache_clear
 
 REASON_MAX = 200
 
@@ -105,6 +106,9 @@ def policy_version_publish(
             published_by=by,
         )
         audit_record(actor=by, action="policy.publish", target=pv, after={"material": material})
+        # The banner's look-up is cached (selectors.policy_material_latest): a new material
+        # version must show on the very next page.
+        transaction.on_commit(policy_cache_clear)
         if material:
             from mailsoftly.ops.tasks import policy_notice_send_task
 

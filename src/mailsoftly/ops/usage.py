@@ -85,8 +85,17 @@ def _redis():
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def _database_tag() -> str:
+    """Which database the records belong to. A test run swaps the database under the
+    process; records made against one are never written into another."""
+    from django.db import connections
+
+    return str(connections["default"].settings_dict.get("NAME"))
+
+
 def usage_append(entry: dict[str, Any]) -> None:
     """Queue one record; write a batch once the in-process buffer is full."""
+    entry = {**entry, "db": _database_tag()}
     client = _redis()
     if client is not None:
         try:
@@ -102,8 +111,11 @@ def usage_append(entry: dict[str, Any]) -> None:
 
 
 def _write(entries: list[dict[str, Any]]) -> None:
+    current = _database_tag()
     rows = []
     for e in entries:
+        if e.get("db", current) != current:
+            continue  # made against another database (a finished test run): dropped
         rows.append(
             UsageRecord(
                 at=datetime.fromisoformat(e["at"]),
@@ -166,11 +178,24 @@ def usage_purge_expired(*, now: datetime | None = None) -> int:
 
 
 def _flush_at_exit() -> None:
-    # A failure is logged with the count by usage_flush_local; nothing more can be done at
-    # exit, and log streams may already be closed then (don't print handler tracebacks).
+    """Write what this process still holds. Quiet by design: after a test run the test
+    database is gone (those records are dropped as foreign, see :func:`_write`), and at
+    exit log streams may already be closed, so a failure is one warning line, no trace."""
     logging.raiseExceptions = False
-    with contextlib.suppress(Exception):
-        usage_flush_local()
+    with _lock:
+        batch = _buffer[:]
+        _buffer.clear()
+    if not batch:
+        return
+    try:
+        _write(batch)
+    except Exception as exc:  # nothing can be retried at exit; say how much was lost
+        with contextlib.suppress(Exception):
+            log.warning(
+                "usage log: %d records could not be written at exit (%s)",
+                len(batch),
+                type(exc).__name__,
+            )
 
 
 atexit.register(_flush_at_exit)
