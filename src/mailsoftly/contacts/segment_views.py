@@ -54,6 +54,7 @@ def _fields(workspace) -> list[tuple[str, str]]:
         ("list", _("List (value: list)")),
         ("tag", _("Tag")),
         ("engagement", _("Engagement")),
+        ("engagement_level", _("Engagement level (cold, interested, very interested)")),
     ]
     fields += [
         (f"field:{f.key}", f.label) for f in selectors.custom_field_list(workspace=workspace)
