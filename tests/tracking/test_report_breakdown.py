@@ -189,3 +189,24 @@ def test_pdf_without_chromium_says_so_on_the_report(
     assert response.redirect_chain[-1][0] == reverse("tracking:report", args=[campaign.pk])
     assert "PDF downloads need Chromium" in response.content.decode()
     assert "/nonexistent/chromium" in response.content.decode()
+
+
+def test_segment_builder_offers_the_engagement_level(logged_in_client, workspace):
+    page = logged_in_client.get(reverse("contacts:segment_create")).content.decode()
+    assert 'value="engagement_level"' in page
+    response = logged_in_client.post(
+        reverse("contacts:segment_count"),
+        {"match": "all", "field_0": "engagement_level", "op_0": "eq", "value_0": "warm"},
+    )
+    assert "cold, interested or very interested" in response.content.decode()
+    response = logged_in_client.post(
+        reverse("contacts:segment_create"),
+        {
+            "name": "Cold ones",
+            "match": "all",
+            "field_0": "engagement_level",
+            "op_0": "eq",
+            "value_0": "cold",
+        },
+    )
+    assert response.status_code == 302
