@@ -22,6 +22,8 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
     JSON = "json", "JSON"
     XLSX = "xlsx", "XLSX"
+    EML = "eml", _("EML (each sent email)")
+    MBOX = "mbox", _("mbox (each campaign)")
     ZIP = "zip", _("ZIP backup")
 
 

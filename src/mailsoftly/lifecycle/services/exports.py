@@ -10,7 +10,11 @@ workspace's own region storage (P40). Formats:
   formula are neutralised);
 * ``json``: one JSON document ``{"model": [rows…]}``;
 * ``xlsx``: one sheet per model (openpyxl's write-only mode);
+* ``eml`` / ``mbox``: every sent email as an ``.eml`` file, or each campaign as an mbox
+  (see :mod:`mailsoftly.lifecycle.services.messages`);
 * ``zip``: a backup: ``manifest.json`` plus one JSON Lines file per model.
+
+Which formats a workspace may use is its plan's decision (``limit_check``).
 
 Secrets (encrypted fields such as SMTP passwords and DKIM keys) are never exported.
 """
@@ -38,6 +42,7 @@ from mailsoftly.core.crypto import EncryptedTextField
 from mailsoftly.core.spreadsheets import cell_neutralise
 from mailsoftly.lifecycle import audit, registry
 from mailsoftly.lifecycle.models import ExportDownload, ExportFormat, ExportJob, ExportStatus
+from mailsoftly.lifecycle.services import messages
 
 logger = logging.getLogger(__name__)
 
@@ -195,8 +200,18 @@ def _write_backup_zip(job, workspace, models_, target) -> None:
         archive.writestr("manifest.json", json.dumps(manifest, indent=2))
 
 
+def _write_eml_zip(job, workspace, models_, target) -> None:
+    messages.write_eml_zip(job, workspace, _progress, target)
+
+
+def _write_mbox_zip(job, workspace, models_, target) -> None:
+    messages.write_mbox_zip(job, workspace, _progress, target)
+
+
 _WRITERS = {
     ExportFormat.CSV: (_write_csv_zip, "zip"),
+    ExportFormat.EML: (_write_eml_zip, "eml.zip"),
+    ExportFormat.MBOX: (_write_mbox_zip, "mbox.zip"),
     ExportFormat.JSON: (_write_json, "json"),
     ExportFormat.XLSX: (_write_xlsx, "xlsx"),
     ExportFormat.ZIP: (_write_backup_zip, "zip"),
