@@ -15,6 +15,7 @@ from mailsoftly.campaigns.models import Campaign, Delivery, DeliveryStatus
 from mailsoftly.contacts.models import (
     Contact,
     ContactStatus,
+    Segment,
     Subscription,
     SubscriptionStatus,
     Suppression,
@@ -36,7 +37,11 @@ def _members(workspace, list_ids) -> Any:
 
 
 def audience_queryset(*, campaign: Campaign):
-    """Every live contact the campaign targets, whatever its status (skips are recorded)."""
+    """Every live contact the campaign targets, whatever its status (skips are recorded):
+    members of its lists, narrowed by its segment, minus members of the excluded lists
+    and contacts matching the excluded segments."""
+    from mailsoftly.contacts.segments import segment_compile
+
     workspace = campaign.workspace
     contacts = Contact.objects.for_workspace(workspace)
     if not campaign.list_ids and campaign.segment_id is None:
@@ -44,15 +49,21 @@ def audience_queryset(*, campaign: Campaign):
     if campaign.list_ids:
         contacts = contacts.filter(pk__in=_members(workspace, campaign.list_ids))
     if campaign.segment_id is not None:
-        from mailsoftly.contacts.models import Segment
-        from mailsoftly.contacts.segments import segment_compile
-
         segment = Segment.objects.for_workspace(workspace).filter(pk=campaign.segment_id).first()
         if segment is None:
             return contacts.none()
         contacts = contacts.filter(segment_compile(workspace=workspace, rules=segment.rules))
     if campaign.exclude_list_ids:
         contacts = contacts.exclude(pk__in=_members(workspace, campaign.exclude_list_ids))
+    if campaign.exclude_segment_ids:
+        # A trashed or deleted excluded segment excludes nobody; its rules are gone.
+        for segment in Segment.objects.for_workspace(workspace).filter(
+            pk__in=list(campaign.exclude_segment_ids)
+        ):
+            matching = Contact.objects.for_workspace(workspace).filter(
+                segment_compile(workspace=workspace, rules=segment.rules)
+            )
+            contacts = contacts.exclude(pk__in=matching.values("pk"))
     return contacts
 
 

@@ -34,6 +34,12 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    exclude_segment_ids = forms.TypedMultipleChoiceField(
+        label=_("Leave out contacts in segments"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
@@ -45,10 +51,9 @@ class CampaignForm(forms.Form):
         lists = selectors.list_choices(workspace=workspace)
         self.fields["list_ids"].choices = lists
         self.fields["exclude_list_ids"].choices = lists
-        self.fields["segment_id"].choices = [
-            ("", _("No segment")),
-            *selectors.segment_choices(workspace=workspace),
-        ]
+        segments = selectors.segment_choices(workspace=workspace)
+        self.fields["segment_id"].choices = [("", _("No segment")), *segments]
+        self.fields["exclude_segment_ids"].choices = segments
         for name, field in self.fields.items():
             if not isinstance(field.widget, forms.CheckboxSelectMultiple):
                 css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

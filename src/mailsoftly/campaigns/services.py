@@ -36,6 +36,7 @@ EDIT_FIELDS = (
     "list_ids",
     "exclude_list_ids",
     "segment_id",
+    "exclude_segment_ids",
 )
 
 
@@ -64,7 +65,7 @@ def campaign_create(*, workspace, name: str, created_by=None, **fields) -> Campa
     if unknown:
         raise ValueError(f"unknown campaign fields {sorted(unknown)}")
     _check_relations(workspace, fields)
-    for key in ("list_ids", "exclude_list_ids"):
+    for key in ("list_ids", "exclude_list_ids", "exclude_segment_ids"):
         if key in fields:
             fields[key] = _ids(fields[key])
     name = name.strip()
@@ -83,7 +84,7 @@ def campaign_update(*, campaign: Campaign, **fields) -> Campaign:
     if unknown:
         raise ValueError(f"unknown campaign fields {sorted(unknown)}")
     _check_relations(campaign.workspace, fields)
-    for key in ("list_ids", "exclude_list_ids"):
+    for key in ("list_ids", "exclude_list_ids", "exclude_segment_ids"):
         if key in fields:
             fields[key] = _ids(fields[key])
     for key, value in fields.items():

@@ -79,6 +79,7 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "list_ids": campaign.list_ids,
         "exclude_list_ids": campaign.exclude_list_ids,
         "segment_id": campaign.segment_id,
+        "exclude_segment_ids": campaign.exclude_segment_ids,
     }
     form = CampaignForm(request.POST or None, workspace=workspace, initial=initial)
     if request.method == "POST" and form.is_valid():
