@@ -45,6 +45,7 @@ class CampaignOut(Schema):
     list_ids: list[int]
     exclude_list_ids: list[int]
     segment_id: int | None
+    exclude_segment_ids: list[int]
     scheduled_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -67,6 +68,7 @@ class CampaignCreate(In):
     list_ids: list[int] = Field([], max_length=100)
     exclude_list_ids: list[int] = Field([], max_length=100)
     segment_id: int | None = None
+    exclude_segment_ids: list[int] = Field([], max_length=100)
 
 
 class ScheduleIn(In):
@@ -142,6 +144,17 @@ def campaign_create(request, body: CampaignCreate):
             fields["segment_id"] = body.segment_id
         except Http404:
             errors.append({"field": "segment_id", "message": _("No such segment.")})
+    for segment_id in body.exclude_segment_ids:
+        try:
+            contact_selectors.access_segment(workspace=workspace, id=segment_id)
+        except Http404:
+            errors.append(
+                {
+                    "field": "exclude_segment_ids",
+                    "message": _("No such segment: %(id)s.") % {"id": segment_id},
+                }
+            )
+    fields["exclude_segment_ids"] = body.exclude_segment_ids
     if errors:
         raise ApiProblem(
             422, _("The request has invalid values."), slug="validation", errors=errors
