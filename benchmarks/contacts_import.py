@@ -64,6 +64,22 @@ def _pg_recreate() -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _unlimited(workspace) -> None:
+    """An operator plan without limits: a million contacts is past every offered plan."""
+    from mailsoftly.billing.models import Plan, Subscription, SubscriptionStatus
+    from mailsoftly.billing.selectors import plan_list
+
+    plan_list()  # seeds the default plans
+    plan, _created = Plan.objects.get_or_create(
+        code="bench-unlimited",
+        defaults={"name": "Unlimited (benchmark)", "position": 1000, "active": False},
+    )
+    Plan.objects.filter(pk=plan.pk).update(contacts_limit=None, emails_month_limit=None)
+    Subscription.objects.update_or_create(
+        workspace=workspace, defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE}
+    )
+
+
 def worker(backend: str, csv_path: Path, rows: int) -> dict:
     import django
 
@@ -84,6 +100,7 @@ def worker(backend: str, csv_path: Path, rows: int) -> dict:
         call_command("migrate", database=alias, verbosity=0)
     owner = User.objects.create_user(username="bench", email="bench@example.com")
     workspace = workspace_create(owner=owner, name="Bench")
+    _unlimited(workspace)
     services.custom_field_create(workspace=workspace, key="city", label="City", field_type="text")
     services.custom_field_create(workspace=workspace, key="age", label="Age", field_type="number")
     services.custom_field_create(

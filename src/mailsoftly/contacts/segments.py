@@ -27,12 +27,14 @@ from django.utils.translation import gettext as _
 
 from mailsoftly.contacts.fieldvalues import field_value_coerce
 from mailsoftly.contacts.models import (
+    ContactList,
     ContactStatus,
     ContactTag,
     CustomField,
     FieldType,
     Subscription,
     SubscriptionStatus,
+    Tag,
 )
 from mailsoftly.core import clock
 from mailsoftly.core.ids import parse_id
@@ -129,34 +131,34 @@ def _list(workspace, op: str, value: Any) -> Q:
     list_id = parse_id(value)
     if list_id is None:
         raise SegmentError(_("Choose a list."))
+    # The list's liveness is checked once here, not joined into every row's subquery.
+    live = ContactList.objects.for_workspace(workspace).filter(pk=list_id).exists()
     members = (
         Subscription.objects.for_workspace(workspace)
-        .filter(
-            contact_list_id=list_id,
-            status=SubscriptionStatus.SUBSCRIBED,
-            contact_list__trashed_at__isnull=True,
-        )
+        .filter(contact_list_id=list_id if live else None, status=SubscriptionStatus.SUBSCRIBED)
         .values("contact_id")
     )
     if op == "in":
-        return Q(pk__in=members)
+        return Q(pk__in=members) if live else Q(pk__in=[])
     if op == "not_in":
-        return ~Q(pk__in=members)
+        return ~Q(pk__in=members) if live else ~Q(pk__in=[])
     raise SegmentError(_("Unknown operator “%(op)s” for a list.") % {"op": op})
 
 
 def _tag(workspace, op: str, value: Any) -> Q:
     if not isinstance(value, str) or not value.strip():
         raise SegmentError(_("Choose a tag."))
-    tagged = (
-        ContactTag.objects.for_workspace(workspace)
-        .filter(tag__name=value.strip(), tag__trashed_at__isnull=True)
-        .values("contact_id")
+    tag_id = (
+        Tag.objects.for_workspace(workspace)
+        .filter(name=value.strip())
+        .values_list("pk", flat=True)
+        .first()
     )
+    tagged = ContactTag.objects.for_workspace(workspace).filter(tag_id=tag_id).values("contact_id")
     if op == "has":
-        return Q(pk__in=tagged)
+        return Q(pk__in=tagged) if tag_id else Q(pk__in=[])
     if op == "has_not":
-        return ~Q(pk__in=tagged)
+        return ~Q(pk__in=tagged) if tag_id else ~Q(pk__in=[])
     raise SegmentError(_("Unknown operator “%(op)s” for a tag.") % {"op": op})
 
 

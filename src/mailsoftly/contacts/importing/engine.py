@@ -1,11 +1,13 @@
 """Applying an import file to the address book, batch by batch.
 
-Each batch is one transaction on the workspace's region database that writes the contacts,
-their list subscriptions, tags and consent records, the batch's row errors, *and* advances
-``ContactImport.rows_done`` by compare-and-swap. So after a crash the job row says exactly
-which rows went in; a re-run replays the file from the top only to rebuild the in-file
-duplicate index and writes nothing for rows at or before ``rows_done``. Two runs of the
-same job cannot both apply a batch: the second one's compare-and-swap matches nothing.
+Each batch is one transaction on the workspace's region database that writes the contacts
+(through :func:`~mailsoftly.contacts.bulk.contacts_upsert_many`: COPY into a staging table
+and set-based merges on PostgreSQL, batched inserts elsewhere), their list subscriptions,
+tags and consent records, the batch's row errors, *and* advances ``ContactImport.rows_done``
+by compare-and-swap. So after a crash the job row says exactly which rows went in; a re-run
+replays the file from the top only to rebuild the in-file duplicate index and writes
+nothing for rows at or before ``rows_done``. Two runs of the same job cannot both apply a
+batch: the second one's compare-and-swap matches nothing.
 """
 
 from __future__ import annotations
@@ -14,26 +16,23 @@ import datetime
 import ipaddress
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mailsoftly.contacts.bulk import ContactRow, contacts_upsert_many
 from mailsoftly.contacts.emails import InvalidEmail, email_hash, email_normalize
 from mailsoftly.contacts.fieldvalues import MAX_TEXT, field_value_coerce
-from mailsoftly.contacts.importing import fastwrite
 from mailsoftly.contacts.importing.files import Row, Sniffed, rows
 from mailsoftly.contacts.models import (
-    ConsentRecord,
     ConsentSource,
     Contact,
     ContactImport,
     ContactStatus,
-    ContactTag,
     CustomField,
     FieldType,
     ImportMode,
@@ -42,72 +41,22 @@ from mailsoftly.contacts.models import (
     SubscriptionStatus,
     Suppression,
     SuppressionReason,
-    Tag,
 )
 from mailsoftly.core import clock
 
 log = logging.getLogger(__name__)
 
-CONTACT_FIELDS = (
-    "id",
-    "workspace",
-    "email",
-    "email_key",
-    "email_hash",
-    "first_name",
-    "last_name",
-    "status",
-    "fields",
-    "source",
-    "created_at",
-    "updated_at",
-)
-SUBSCRIPTION_FIELDS = (
-    "workspace",
-    "contact",
-    "contact_list",
-    "status",
-    "subscribed_at",
-    "confirmed_at",
-    "created_at",
-    "updated_at",
-)
-CONSENT_FIELDS = (
-    "workspace",
-    "contact",
-    "contact_list",
-    "source",
-    "given_at",
-    "consent_text",
-    "location",
-    "ip_address",
-    "details",
-    "created_at",
-    "updated_at",
-)
-TAG_FIELDS = ("workspace", "contact", "tag", "created_at", "updated_at")
-
-BATCH_ROWS = 5000
+BATCH_ROWS = 10_000
 LOOKUP_CHUNK = 2000
 MAX_NAME = 150
 MAX_TAG = 100
 
+# Kept for readers of the old name: a prepared row is a ContactRow.
+Prepared = ContactRow
+
 
 class ImportConflict(RuntimeError):
     """Another run of the same import already applied this batch."""
-
-
-@dataclass(slots=True)
-class Prepared:
-    number: int
-    email: str
-    key: str
-    first_name: str = ""
-    last_name: str = ""
-    fields: dict[str, Any] = field(default_factory=dict)
-    tags: list[str] = field(default_factory=list)
-    optin_time: datetime.datetime | None = None
-    optin_ip: str | None = None
 
 
 @dataclass
@@ -163,7 +112,7 @@ class RowPreparer:
             return ""
         return cells[index].strip()
 
-    def prepare(self, row: Row) -> Prepared | str:
+    def prepare(self, row: Row) -> ContactRow | str:
         cells = row.cells
         if row.error:
             return row.error
@@ -172,12 +121,13 @@ class RowPreparer:
             email, key = email_normalize(raw_email)
         except InvalidEmail as exc:
             return str(exc)
-        prepared = Prepared(row.number, email, key)
+        prepared = ContactRow(row.number, email, key)
         first = self._cell(cells, self.first_col)
         last = self._cell(cells, self.last_col)
         if len(first) > MAX_NAME or len(last) > MAX_NAME:
             return _("A name is longer than %(n)d characters.") % {"n": MAX_NAME}
-        prepared.first_name, prepared.last_name = first, last
+        # An empty cell keeps the stored name when updating.
+        prepared.first_name, prepared.last_name = first or None, last or None
         for index, custom in self.custom:
             raw = self._cell(cells, index)
             if not raw:
@@ -224,32 +174,17 @@ class BatchWriter:
         self.workspace = job.workspace
         self.db = self.workspace.database
         self.tag_ids: dict[str, int] = {}
+        self.location = f"import:{job.pk}:{job.file_name}"[:500]
 
     # -- helpers
-    def _existing(self, keys: list[str], *, with_data: bool) -> dict[str, tuple]:
-        found: dict[str, tuple] = {}
-        columns = ("email_key", "id", "first_name", "last_name", "fields", "status")
+    def _existing_ids(self, keys: list[str]) -> list[int]:
+        found: list[int] = []
         qs = Contact.objects.for_workspace(self.workspace)
         for chunk in _chunks(keys, LOOKUP_CHUNK):
-            if with_data:
-                for row in qs.filter(email_key__in=chunk).values_list(*columns):
-                    found[row[0]] = row
-            else:
-                for key, pk in qs.filter(email_key__in=chunk).values_list("email_key", "id"):
-                    found[key] = (key, pk)
+            found.extend(qs.filter(email_key__in=chunk).values_list("id", flat=True))
         return found
 
-    def _tag_id(self, name: str) -> int:
-        if name not in self.tag_ids:
-            tag = Tag.objects.for_workspace(self.workspace).filter(name=name).first()
-            if tag is None:
-                tag = Tag.objects.for_workspace(self.workspace).create(
-                    workspace=self.workspace, name=name
-                )
-            self.tag_ids[name] = tag.pk
-        return self.tag_ids[name]
-
-    def _suppress(self, prepared: list[Prepared], reason: str) -> None:
+    def _suppress(self, prepared: list[ContactRow], reason: str) -> None:
         Suppression.objects.for_workspace(self.workspace).bulk_create(
             [
                 Suppression(
@@ -264,149 +199,38 @@ class BatchWriter:
         )
 
     # -- modes
-    def _add_or_update(self, prepared: list[Prepared], counts: Counts, *, update: bool) -> None:
-        ws_id = self.workspace.pk
-        db = self.db
-        connection = connections[db]
-        now = clock.now()
-        stamp = fastwrite.adapt_time(connection, now)
+    def _add_or_update(
+        self,
+        prepared: list[ContactRow],
+        counts: Counts,
+        errors: list[tuple[int, str, str]],
+        *,
+        update: bool,
+    ) -> None:
         job = self.job
-        existing = self._existing([p.key for p in prepared], with_data=update)
-        new = [p for p in prepared if p.key not in existing]
-        new_ids = fastwrite.allocate_ids(using=db, model=Contact, count=len(new))
-        fastwrite.insert_rows(
-            using=db,
-            model=Contact,
-            fields=CONTACT_FIELDS,
-            rows=[
-                (
-                    pk,
-                    ws_id,
-                    p.email,
-                    p.key,
-                    email_hash(p.key),
-                    p.first_name,
-                    p.last_name,
-                    ContactStatus.ACTIVE,
-                    fastwrite.adapt_json(connection, p.fields),
-                    "import",
-                    stamp,
-                    stamp,
-                )
-                for pk, p in zip(new_ids, new, strict=True)
-            ],
+        result = contacts_upsert_many(
+            workspace=self.workspace,
+            rows=prepared,
+            update=update,
+            contact_list_id=job.contact_list_id,
+            source=ConsentSource.IMPORT,
+            consent_text=job.consent_text,
+            location=self.location,
+            # The plan limit was checked for the whole file before the first batch.
+            check_limit=False,
+            tag_cache=self.tag_ids,
         )
-        counts.created += len(new)
-        changed: list[Contact] = []
-        old_ids: list[int] = []
-        for p in prepared:
-            row = existing.get(p.key)
-            if row is None:
-                continue
-            old_ids.append(row[1])
-            if not update:
-                counts.skipped += 1
-                continue
-            _key, pk, first, last, fields, _status = row
-            merged = {**(fields or {}), **p.fields}
-            new_first = p.first_name or first
-            new_last = p.last_name or last
-            if (new_first, new_last, merged) == (first, last, fields):
-                counts.skipped += 1
-                continue
-            changed.append(
-                Contact(
-                    pk=pk, first_name=new_first, last_name=new_last, fields=merged, updated_at=now
-                )
-            )
-        if changed:
-            Contact.objects.for_workspace(self.workspace).bulk_update(
-                changed, ["first_name", "last_name", "fields", "updated_at"], batch_size=500
-            )
-            counts.updated += len(changed)
-        if job.contact_list_id:
-            # New contacts cannot have a subscription yet: COPY. Existing ones may, and an
-            # existing subscription (even an unsubscribed one) is left as it is: an import
-            # never re-subscribes someone who opted out.
-            fastwrite.insert_rows(
-                using=db,
-                model=Subscription,
-                fields=SUBSCRIPTION_FIELDS,
-                rows=[
-                    (ws_id, pk, job.contact_list_id, SubscriptionStatus.SUBSCRIBED) + (stamp,) * 4
-                    for pk in new_ids
-                ],
-            )
-            Subscription.objects.for_workspace(self.workspace).bulk_create(
-                [
-                    Subscription(
-                        workspace_id=ws_id,
-                        contact_id=pk,
-                        contact_list_id=job.contact_list_id,
-                        status=SubscriptionStatus.SUBSCRIBED,
-                        subscribed_at=now,
-                        confirmed_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    for pk in old_ids
-                ],
-                ignore_conflicts=True,
-            )
-        location = f"import:{job.pk}:{job.file_name}"[:500]
-        fastwrite.insert_rows(
-            using=db,
-            model=ConsentRecord,
-            fields=CONSENT_FIELDS,
-            rows=[
-                (
-                    ws_id,
-                    pk,
-                    job.contact_list_id,
-                    ConsentSource.IMPORT,
-                    fastwrite.adapt_time(connection, p.optin_time) if p.optin_time else stamp,
-                    job.consent_text,
-                    location,
-                    p.optin_ip,
-                    f'{{"row": {p.number}}}',
-                    stamp,
-                    stamp,
-                )
-                for pk, p in zip(new_ids, new, strict=True)
-            ],
-        )
-        fastwrite.insert_rows(
-            using=db,
-            model=ContactTag,
-            fields=TAG_FIELDS,
-            rows=[
-                (ws_id, pk, self._tag_id(name), stamp, stamp)
-                for pk, p in zip(new_ids, new, strict=True)
-                if p.tags
-                for name in dict.fromkeys(p.tags)
-            ],
-        )
-        old_links = [
-            ContactTag(
-                workspace_id=ws_id,
-                contact_id=existing[p.key][1],
-                tag_id=self._tag_id(name),
-                created_at=now,
-                updated_at=now,
-            )
-            for p in prepared
-            if p.tags and p.key in existing
-            for name in dict.fromkeys(p.tags)
-        ]
-        if old_links:
-            ContactTag.objects.for_workspace(self.workspace).bulk_create(
-                old_links, ignore_conflicts=True
+        counts.created += result.created
+        counts.updated += result.updated
+        counts.skipped += result.skipped
+        for row in result.suppressed:
+            errors.append(
+                (row.number, row.email, _("The address is on the suppression list: not added."))
             )
 
-    def _unsubscribe(self, prepared: list[Prepared], counts: Counts, *, blocklist: bool) -> None:
+    def _unsubscribe(self, prepared: list[ContactRow], counts: Counts, *, blocklist: bool) -> None:
         now = clock.now()
-        existing = self._existing([p.key for p in prepared], with_data=False)
-        ids = [row[1] for row in existing.values()]
+        ids = self._existing_ids([p.key for p in prepared])
         contacts = Contact.objects.for_workspace(self.workspace)
         subscriptions = Subscription.objects.for_workspace(self.workspace).filter(
             contact_id__in=ids
@@ -433,10 +257,11 @@ class BatchWriter:
         counts.updated += len(ids)
         counts.skipped += len(prepared) - len(ids)
 
-    def write(self, prepared: list[Prepared], errors: list[tuple[int, str, str]], last_row: int):
+    def write(self, prepared: list[ContactRow], errors: list[tuple[int, str, str]], last_row: int):
         """Apply one batch and advance the job, all or nothing."""
         job = self.job
-        counts = Counts(errors=len(errors))
+        counts = Counts()
+        errors = list(errors)
         with transaction.atomic(using=self.db):
             moved = (
                 ContactImport.all_rows.using(self.db)
@@ -447,9 +272,12 @@ class BatchWriter:
                 raise ImportConflict(f"import {job.pk} advanced elsewhere")
             if prepared:
                 if job.mode in (ImportMode.ADD, ImportMode.UPSERT):
-                    self._add_or_update(prepared, counts, update=job.mode == ImportMode.UPSERT)
+                    self._add_or_update(
+                        prepared, counts, errors, update=job.mode == ImportMode.UPSERT
+                    )
                 else:
                     self._unsubscribe(prepared, counts, blocklist=job.mode == ImportMode.BLOCKLIST)
+            counts.errors = len(errors)
             ImportRowError.objects.for_workspace(self.workspace).bulk_create(
                 [
                     ImportRowError(
@@ -485,7 +313,7 @@ def import_apply(
     writer = BatchWriter(job)
     resume_after = job.rows_done
     seen: dict[int, int] = {}  # hash(email_key) -> first row number, for in-file duplicates
-    batch: list[Prepared] = []
+    batch: list[ContactRow] = []
     errors: list[tuple[int, str, str]] = []
     header_done = False
     last_row = resume_after
@@ -509,7 +337,7 @@ def import_apply(
             continue  # blank line: no data to lose
         result = preparer.prepare(row)
         replay = row.number <= resume_after
-        if isinstance(result, Prepared):
+        if isinstance(result, ContactRow):
             digest = hash(result.key)
             first = seen.get(digest)
             if first is None:
@@ -518,7 +346,7 @@ def import_apply(
                 result = _("Duplicate of row %(n)d.") % {"n": first}
         if replay:
             continue
-        if isinstance(result, Prepared):
+        if isinstance(result, ContactRow):
             batch.append(result)
         else:
             raw_email = preparer._cell(row.cells, preparer.email_col)
