@@ -58,8 +58,9 @@ def _design_versions(workspace, user):
 @_api("api:design_version_restore", methods=("post",))
 def _design_version_restore(workspace, user):
     from mailsoftly.designs import selectors as design_selectors
+    from tests.designs.factories import make_design as make_versioned_design
 
-    design = make_design(workspace)
+    design = make_versioned_design(workspace, user)
     version = design_selectors.design_version_list(design=design).first()
     return {"design_id": design.pk, "version_id": version.pk}
 
@@ -154,3 +155,48 @@ def _webhook_message_retry(workspace, user):
         status=MessageStatus.FAILED,
     )
     return {"message_id": message.pk}
+
+
+def _contact_import(workspace):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from mailsoftly.contacts import imports
+
+    return imports.contact_import_upload(
+        workspace=workspace,
+        uploaded_file=SimpleUploadedFile("b.csv", b"Email\nb@example.org\n"),
+    )
+
+
+@_api("api:import")
+def _import(workspace, user):
+    return {"import_id": _contact_import(workspace).pk}
+
+
+@_api("api:import_errors")
+def _import_errors(workspace, user):
+    return {"import_id": _contact_import(workspace).pk}
+
+
+@_api("api:import_start", methods=("post",), data={"mapping": {"0": "email"}})
+def _import_start(workspace, user):
+    return {"import_id": _contact_import(workspace).pk}
+
+
+def _export_job(workspace, user):
+    from mailsoftly.lifecycle.models import ExportJob
+
+    # Built directly and left pending: the isolation test only needs B's id.
+    return ExportJob.objects.for_workspace(workspace).create(
+        workspace=workspace, requested_by=user, format="json"
+    )
+
+
+@_api("api:export")
+def _export(workspace, user):
+    return {"export_id": _export_job(workspace, user).pk}
+
+
+@_api("api:export_download")
+def _export_download(workspace, user):
+    return {"export_id": _export_job(workspace, user).pk}

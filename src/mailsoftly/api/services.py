@@ -31,6 +31,8 @@ RESOURCES = (
     "suppression",
     "webhooks",
     "transactional",
+    "imports",
+    "exports",
 )
 ACCESS = ("read", "write")
 ALL_SCOPES = tuple(f"{r}:{a}" for r in RESOURCES for a in ACCESS)

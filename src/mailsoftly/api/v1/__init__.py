@@ -15,7 +15,15 @@ from mailsoftly.api.problems import (
     from_exception,
     problem_response,
 )
-from mailsoftly.api.v1 import campaigns, contacts, designs, transactional, webhooks
+from mailsoftly.api.v1 import (
+    campaigns,
+    contacts,
+    designs,
+    exports,
+    imports,
+    transactional,
+    webhooks,
+)
 from mailsoftly.api.v1.common import KeyAuth
 from mailsoftly.billing.errors import BillingError
 
@@ -30,6 +38,8 @@ api = NinjaAPI(
     ),
 )
 api.add_router("", contacts.router)
+api.add_router("", imports.router)
+api.add_router("", exports.router)
 api.add_router("", designs.router)
 api.add_router("", campaigns.router)
 api.add_router("", webhooks.router)
@@ -67,7 +77,11 @@ def _http_error(request, exc):
 def _invalid(request, exc):
     errors = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
+        loc = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "form", "file")
+        ]
         if loc and loc[0] in ("payload", "body"):
             loc = loc[1:]
         errors.append({"field": ".".join(loc), "message": str(error.get("msg", ""))})
