@@ -18,6 +18,7 @@ from mailsoftly.sending.messengers import (
     SmtpMessenger,
 )
 from mailsoftly.sending.models import SmtpServer
+from mailsoftly.sending.ratelimit import limiter_for
 
 
 def smtp_config_from_url(url: str, *, max_connections: int = 8) -> SmtpConfig:
@@ -43,10 +44,14 @@ def messenger_for(
     if server is None:
         server = SmtpServer.objects.for_workspace(workspace).order_by("-is_default", "id").first()
     if server is not None:
-        return SmtpMessenger(server.config())
+        config = server.config()
+        key = f"{workspace.region}.{server.pk}"
+        return SmtpMessenger(config, limiter=limiter_for(key=key, rate=config.rate_per_second))
     url = getattr(settings, "SENDING_SMTP_URL", None)
     if url:
-        return SmtpMessenger(smtp_config_from_url(url))
+        config = smtp_config_from_url(url)
+        key = f"url.{config.host}:{config.port}"
+        return SmtpMessenger(config, limiter=limiter_for(key=key, rate=config.rate_per_second))
     return CaptureMessenger(workspace=workspace, campaign_id=campaign_id)
 
 
