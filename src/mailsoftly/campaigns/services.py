@@ -119,6 +119,43 @@ def campaign_webhook_emit(*, campaign: Campaign, event: str) -> None:
     )
 
 
+def campaign_finished(*, campaign: Campaign, sent: int, bounced: int) -> None:
+    """A campaign just became ``sent`` (called inside the store's transaction): tell the
+    webhooks, and after commit let screening weigh its bounces and complaints."""
+    from mailsoftly.campaigns.models import CampaignKind
+
+    campaign_webhook_emit(campaign=campaign, event="campaign.finished")
+    workspace = campaign.workspace
+    first = not (
+        Campaign.objects.for_workspace(workspace)
+        .filter(kind=CampaignKind.REGULAR, status=CampaignStatus.SENT)
+        .exclude(pk=campaign.pk)
+        .exists()
+    )
+    campaign_id = campaign.pk
+
+    def note() -> None:
+        from mailsoftly.screening.services import risk_note_campaign
+        from mailsoftly.sending import bounces
+        from mailsoftly.sending.models import BounceRecord
+
+        complaints = (
+            BounceRecord.objects.for_workspace(workspace)
+            .filter(delivery__campaign_id=campaign_id, kind=bounces.COMPLAINT)
+            .count()
+        )
+        # Bounces counted are those that came back as messages too, not only SMTP 5xx.
+        risk_note_campaign(
+            workspace=workspace,
+            sent=sent + bounced,
+            bounced=bounced,
+            complaints=complaints,
+            first=first,
+        )
+
+    transaction.on_commit(note, using=workspace.database)
+
+
 def _readiness_errors(campaign: Campaign) -> list[str]:
     from mailsoftly.campaigns.audience import audience_count
 

@@ -227,10 +227,14 @@ class DeliveryStore:
             if open_rows == 0 and campaigns.filter(
                 status=CampaignStatus.SENDING, audience_complete=True
             ).update(status=CampaignStatus.SENT, finished_at=now):
-                from mailsoftly.campaigns.services import campaign_webhook_emit
+                from mailsoftly.campaigns.services import campaign_finished
 
                 self.campaign.status = CampaignStatus.SENT
-                campaign_webhook_emit(campaign=self.campaign, event="campaign.finished")
+                campaign_finished(
+                    campaign=self.campaign,
+                    sent=counts.get(DeliveryStatus.SENT, 0),
+                    bounced=counts.get(DeliveryStatus.BOUNCED, 0),
+                )
 
     def has_work(self) -> bool:
         """Rows still to send now or later (queued or held under a lease)."""
