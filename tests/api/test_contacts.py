@@ -114,7 +114,7 @@ def test_bulk_upsert_creates_and_updates(api, workspace):
         {"items": [{"email": "old@example.org", "first_name": "New"}, {"email": "b@example.org"}]},
     )
     assert response.status_code == 200, response.content
-    assert response.json() == {"created": 1, "updated": 1}
+    assert response.json() == {"created": 1, "updated": 1, "suppressed": []}
     names = {c.email: c.first_name for c in selectors.contact_list(workspace=workspace)}
     assert names == {"old@example.org": "New", "b@example.org": ""}
 

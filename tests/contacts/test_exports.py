@@ -45,20 +45,32 @@ def test_trashed_contacts_never_appear_in_exports(workspace):
     assert [r[0] for r in _csv(workspace)[1:]] == [keep.email]
     data = json.loads("".join(exports.contacts_json(workspace=workspace, contacts=contacts)))
     assert [d["email"] for d in data] == ["keep@x.org"]
-    book = openpyxl.load_workbook(
-        io.BytesIO(exports.contacts_xlsx(workspace=workspace, contacts=contacts))
-    )
+    book = openpyxl.load_workbook(exports.contacts_xlsx(workspace=workspace, contacts=contacts))
     assert [r[0] for r in book.active.iter_rows(min_row=2, values_only=True)] == ["keep@x.org"]
 
 
 def test_xlsx_export_neutralises_formulas(workspace):
     ContactFactory(workspace=workspace, email="a@x.org", last_name='=HYPERLINK("x")')
     book = openpyxl.load_workbook(
-        io.BytesIO(
-            exports.contacts_xlsx(
-                workspace=workspace, contacts=selectors.contact_list(workspace=workspace)
-            )
+        exports.contacts_xlsx(
+            workspace=workspace, contacts=selectors.contact_list(workspace=workspace)
         )
     )
     first = next(iter(book.active.iter_rows(min_row=2, values_only=True)))
     assert first[2].startswith("'=")
+
+
+def test_xlsx_export_is_streamed_from_a_temporary_file(logged_in_client, workspace):
+    from django.http import FileResponse
+    from django.urls import reverse
+
+    for i in range(3):
+        ContactFactory(workspace=workspace, email=f"x{i}@example.org")
+    response = logged_in_client.get(reverse("contacts:contact_export"), {"format": "xlsx"})
+    assert response.status_code == 200
+    # Streamed from disk, not a body built in memory.
+    assert isinstance(response, FileResponse) and response.streaming
+    assert 'filename="contacts.xlsx"' in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    emails = sorted(r[0] for r in book.active.iter_rows(min_row=2, values_only=True))
+    assert emails == ["x0@example.org", "x1@example.org", "x2@example.org"]

@@ -3,15 +3,17 @@
 Every text cell that a spreadsheet would read as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or CR) is prefixed with an apostrophe, so a hostile name such as
 ``=HYPERLINK(...)`` stays text when the file is opened in Excel or LibreOffice.
-CSV and JSON are generated row by row for a streaming response.
+CSV and JSON are generated row by row for a streaming response; XLSX is written to a
+temporary file and streamed from there.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import tempfile
 from collections.abc import Iterator
+from typing import IO
 
 from django.db.models import QuerySet
 
@@ -67,8 +69,13 @@ def contacts_json(*, workspace, contacts: QuerySet[Contact]) -> Iterator[str]:
     yield "\n]\n"
 
 
-def contacts_xlsx(*, workspace, contacts: QuerySet[Contact]) -> bytes:
-    """An XLSX workbook (openpyxl write-only mode keeps memory flat)."""
+def contacts_xlsx(*, workspace, contacts: QuerySet[Contact]) -> IO[bytes]:
+    """An XLSX workbook in an anonymous temporary file, positioned at its start.
+
+    openpyxl's write-only mode streams the rows to disk and the zip is written to the file,
+    so memory stays flat however many contacts there are; the file disappears when closed
+    (``FileResponse`` closes it once sent).
+    """
     import openpyxl
 
     header, keys = _contact_columns(workspace)
@@ -77,9 +84,14 @@ def contacts_xlsx(*, workspace, contacts: QuerySet[Contact]) -> bytes:
     sheet.append(header)
     for row in _contact_rows(contacts, keys):
         sheet.append([cell_neutralise(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 (closed by the response)
+    try:
+        workbook.save(handle)
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    return handle
 
 
 def import_error_report_csv(*, contact_import: ContactImport) -> Iterator[str]:

@@ -27,6 +27,7 @@ from mailsoftly.contacts.models import (
     ImportStatus,
     Subscription,
 )
+from mailsoftly.contacts.webhooks import import_webhook_emit
 from mailsoftly.core import clock
 
 log = logging.getLogger(__name__)
@@ -235,14 +236,25 @@ def contact_import_run(*, contact_import: ContactImport) -> None:
         log.exception("contact import %s stopped", job.pk)
         _fail(job, _("The import stopped because of an internal error."))
         return
-    ContactImport.all_rows.using(db).filter(pk=job.pk).update(
-        status=ImportStatus.DONE, finished_at=clock.now()
-    )
-    job.refresh_from_db()
+    with transaction.atomic(using=db):
+        ContactImport.all_rows.using(db).filter(pk=job.pk).update(
+            status=ImportStatus.DONE, finished_at=clock.now()
+        )
+        job.refresh_from_db()
+        import_webhook_emit(contact_import=job)
     if job.created_count >= ANALYZE_AFTER_ROWS:
         fastwrite.analyze(using=db, models_=[Contact, Subscription, ContactTag, ConsentRecord])
     # The file holds personal data: keep it no longer than the import needs it.
     default_storage.delete(job.file_path)
+    _risk_note(job)
+
+
+def _risk_note(job: ContactImport) -> None:
+    """Tell screening how many contacts the import added (a large first import is a risk
+    signal for a new account, P16)."""
+    from mailsoftly.screening.services import risk_note_import
+
+    risk_note_import(workspace=job.workspace, rows=job.created_count)
 
 
 def _fail(job: ContactImport, message: str) -> None:
@@ -253,6 +265,11 @@ def _fail(job: ContactImport, message: str) -> None:
         if done
         else _("No rows were written.")
     )
-    ContactImport.all_rows.using(job.workspace.database).filter(pk=job.pk).update(
-        status=ImportStatus.FAILED, file_error=f"{message} {note}", finished_at=clock.now()
-    )
+    with transaction.atomic(using=job.workspace.database):
+        ContactImport.all_rows.using(job.workspace.database).filter(pk=job.pk).update(
+            status=ImportStatus.FAILED, file_error=f"{message} {note}", finished_at=clock.now()
+        )
+        job.refresh_from_db()
+        import_webhook_emit(contact_import=job)
+    if job.created_count:
+        _risk_note(job)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from mailsoftly.billing.services import limit_check
+from mailsoftly.contacts.bulk import ContactRow, UpsertResult, contacts_upsert_many
 from mailsoftly.contacts.emails import InvalidEmail, email_hash, email_normalize
 from mailsoftly.contacts.fieldvalues import field_value_coerce
 from mailsoftly.contacts.models import (
@@ -36,6 +37,7 @@ from mailsoftly.contacts.models import (
     Tag,
 )
 from mailsoftly.contacts.segments import SegmentError, segment_compile
+from mailsoftly.contacts.webhooks import contact_payload, contact_webhook_emit
 from mailsoftly.core import clock
 
 # ---------------------------------------------------------------- helpers
@@ -45,9 +47,15 @@ def _atomic(workspace):
     return transaction.atomic(using=workspace.database)
 
 
-def custom_fields_clean(*, workspace, values: dict[str, Any]) -> dict[str, Any]:
-    """Coerce ``values`` (key -> raw) against the workspace's definitions; drop empties."""
-    definitions = {f.key: f for f in CustomField.objects.for_workspace(workspace)}
+def custom_fields_clean(
+    *, workspace, values: dict[str, Any], definitions: dict[str, CustomField] | None = None
+) -> dict[str, Any]:
+    """Coerce ``values`` (key -> raw) against the workspace's definitions; drop empties.
+
+    ``definitions`` (key -> CustomField) saves the lookup when cleaning many contacts.
+    """
+    if definitions is None:
+        definitions = {f.key: f for f in CustomField.objects.for_workspace(workspace)}
     clean: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, raw in values.items():
@@ -146,6 +154,11 @@ def contact_create(
             contact_list=lists[0] if len(lists) == 1 else None,
         )
         contact_event_record(contact=contact, kind="created", data={"source": source})
+        contact_webhook_emit(
+            workspace=workspace,
+            event="contact.created",
+            data={"contact": contact_payload(contact), "source": source},
+        )
     return contact
 
 
@@ -195,6 +208,11 @@ def contact_update(
             with _atomic(workspace):
                 contact.save(update_fields=[*changed, "updated_at"])
                 contact_event_record(contact=contact, kind="updated", data={"fields": changed})
+                contact_webhook_emit(
+                    workspace=workspace,
+                    event="contact.updated",
+                    data={"contact": contact_payload(contact), "changed": sorted(set(changed))},
+                )
         except IntegrityError:
             raise ValidationError(
                 {"email": _("A contact with this address already exists.")}
@@ -204,9 +222,19 @@ def contact_update(
 
 def contact_trash(*, contact: Contact, by_user=None) -> None:
     """Move a contact to the trash: it leaves every list, segment, send and export at once."""
-    Contact.objects.for_workspace(contact.workspace).filter(pk=contact.pk).move_to_trash(
-        by_user_id=getattr(by_user, "pk", None)
-    )
+    workspace = contact.workspace
+    with _atomic(workspace):
+        moved = (
+            Contact.objects.for_workspace(workspace)
+            .filter(pk=contact.pk)
+            .move_to_trash(by_user_id=getattr(by_user, "pk", None))
+        )
+        if moved:
+            contact_webhook_emit(
+                workspace=workspace,
+                event="contact.deleted",
+                data={"contact": {"id": contact.pk, "email": contact.email}, "trashed": True},
+            )
 
 
 def contact_erase(*, contact: Contact) -> None:
@@ -226,6 +254,12 @@ def contact_erase(*, contact: Contact) -> None:
         )
         # Rows in trash too: erasure means every copy.
         Contact.all_rows.for_workspace(workspace).filter(pk=contact.pk).delete()
+        # By id only: the address is exactly what erasure removes.
+        contact_webhook_emit(
+            workspace=workspace,
+            event="contact.deleted",
+            data={"contact": {"id": contact.pk}, "erased": True},
+        )
 
 
 def contact_tags_set(*, contact: Contact, names: Iterable[str]) -> None:
@@ -242,6 +276,71 @@ def contact_tags_set(*, contact: Contact, names: Iterable[str]) -> None:
         ContactTag.objects.for_workspace(workspace).bulk_create(
             [ContactTag(workspace=workspace, contact=contact, tag=tags[n]) for n in wanted - have]
         )
+
+
+BULK_MAX_ERRORS = 100
+
+
+def contact_bulk_upsert(
+    *, workspace, items: list[dict[str, Any]], location: str = ""
+) -> UpsertResult:
+    """Create or update contacts by address (the API's bulk upsert); all or nothing.
+
+    Each item has ``email`` and optionally ``first_name``, ``last_name`` (absent or None
+    keeps the stored value) and ``fields`` (merged into the stored ones). Every item is
+    checked before anything is written: ValidationError keyed ``items[i].<field>`` (at most
+    100 messages). Then one :func:`~mailsoftly.contacts.bulk.contacts_upsert_many` call
+    checks the plan limit for the new addresses, writes contacts, consent records and
+    timeline entries, and emits ``contact.created`` / ``contact.updated`` per contact.
+    Addresses on the suppression list are not created (``UpsertResult.suppressed``).
+    """
+    definitions = {f.key: f for f in CustomField.objects.for_workspace(workspace)}
+    errors: dict[str, str] = {}
+    rows: list[ContactRow] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if len(errors) >= BULK_MAX_ERRORS:
+            break
+        try:
+            address, key = email_normalize(item.get("email") or "")
+        except InvalidEmail as exc:
+            errors[f"items[{index}].email"] = str(exc)
+            continue
+        if key in seen:
+            errors[f"items[{index}].email"] = _("Repeats an earlier item.")
+            continue
+        seen.add(key)
+        try:
+            fields = custom_fields_clean(
+                workspace=workspace, values=item.get("fields") or {}, definitions=definitions
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[f"items[{index}].{name}"] = messages[0]
+            continue
+        first, last = item.get("first_name"), item.get("last_name")
+        rows.append(
+            ContactRow(
+                number=index,
+                email=address,
+                key=key,
+                first_name=None if first is None else first.strip()[:150],
+                last_name=None if last is None else last.strip()[:150],
+                fields=fields,
+            )
+        )
+    if errors:
+        raise ValidationError(errors)
+    return contacts_upsert_many(
+        workspace=workspace,
+        rows=rows,
+        update=True,
+        source=ConsentSource.API,
+        location=location,
+        details_key="item",
+        timeline=True,
+        webhooks=True,
+    )
 
 
 # ---------------------------------------------------------------- lists and subscriptions
@@ -326,6 +425,15 @@ def contact_subscribe(
             kind=f"list_{status}",
             data={"list_id": contact_list.pk, "list": contact_list.name},
         )
+        if status == SubscriptionStatus.UNSUBSCRIBED:
+            contact_webhook_emit(
+                workspace=workspace,
+                event="contact.unsubscribed",
+                data={
+                    "contact": contact_payload(contact),
+                    "list": {"id": contact_list.pk, "name": contact_list.name},
+                },
+            )
     return subscription
 
 
@@ -352,6 +460,11 @@ def contact_unsubscribe_all(*, contact: Contact) -> None:
             workspace=workspace, email=contact.email, reason=SuppressionReason.UNSUBSCRIBED
         )
         contact_event_record(contact=contact, kind="unsubscribed_all")
+        contact_webhook_emit(
+            workspace=workspace,
+            event="contact.unsubscribed",
+            data={"contact": contact_payload(contact), "list": None, "all_lists": True},
+        )
 
 
 # ---------------------------------------------------------------- consent and suppression

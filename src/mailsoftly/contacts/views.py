@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -208,7 +208,7 @@ def contact_export(request: HttpRequest) -> HttpResponse:
         )
         name = "contacts.json"
     elif fmt == "xlsx":
-        response = HttpResponse(
+        response = FileResponse(
             exports.contacts_xlsx(workspace=workspace, contacts=contacts),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

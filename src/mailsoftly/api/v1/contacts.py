@@ -6,14 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from mailsoftly.api.problems import ApiProblem, django_validation_errors
 from mailsoftly.api.v1.common import In, need, paginate, workspace_of
 from mailsoftly.contacts import selectors, services
-from mailsoftly.contacts.emails import InvalidEmail, email_normalize
 
 router = Router()
 BULK_MAX = 10_000
@@ -66,6 +64,7 @@ class BulkIn(In):
 class BulkOut(Schema):
     created: int
     updated: int
+    suppressed: list[str] = []
 
 
 def _invalid(exc: ValidationError, prefix: str = "") -> ApiProblem:
@@ -170,64 +169,26 @@ def contact_delete(request, contact_id: int):
 
 @router.post("/contacts/bulk", response=BulkOut, url_name="contact_bulk", tags=["contacts"])
 def contact_bulk_upsert(request, body: BulkIn):
-    """Create or update up to 10,000 contacts by address; all or nothing."""
+    """Create or update up to 10,000 contacts by address; all or nothing.
+
+    An absent name keeps the stored one; ``fields`` are merged into the stored values.
+    Addresses on the workspace's suppression list are not created: they come back in
+    ``suppressed``.
+    """
     need(request, "contacts", "write")
-    workspace = workspace_of(request)
-    errors, keys = [], {}
-    for index, item in enumerate(body.items):
-        try:
-            _address, key = email_normalize(item.email)
-        except InvalidEmail as exc:
-            errors.append({"field": f"items[{index}].email", "message": str(exc)})
-            continue
-        if key in keys:
-            errors.append(
-                {"field": f"items[{index}].email", "message": _("Repeats an earlier item.")}
-            )
-        keys[key] = index
-        if item.fields:
-            try:
-                services.custom_fields_clean(workspace=workspace, values=item.fields)
-            except ValidationError as exc:
-                for error in django_validation_errors(exc):
-                    errors.append(
-                        {"field": f"items[{index}].{error['field']}", "message": error["message"]}
-                    )
-    if errors:
-        raise ApiProblem(
-            422, _("The request has invalid values."), slug="validation", errors=errors[:100]
-        )
-    existing = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for contact in selectors.contact_list(workspace=workspace).filter(email_key__in=chunk):
-            existing[contact.email_key] = contact
-    created = updated = 0
     try:
-        with transaction.atomic(using=workspace.database):
-            for key, index in keys.items():
-                item = body.items[index]
-                if key in existing:
-                    services.contact_update(
-                        contact=existing[key],
-                        **item.model_dump(exclude_unset=True, exclude={"email"}),
-                    )
-                    updated += 1
-                else:
-                    services.contact_create(
-                        workspace=workspace,
-                        email=item.email,
-                        first_name=item.first_name or "",
-                        last_name=item.last_name or "",
-                        fields=item.fields or {},
-                        by_user=request.api_key.created_by,
-                        consent={"location": f"api-key:{request.api_key.prefix}"},
-                    )
-                    created += 1
+        result = services.contact_bulk_upsert(
+            workspace=workspace_of(request),
+            items=[item.model_dump(exclude_unset=True) for item in body.items],
+            location=f"api-key:{request.api_key.prefix}",
+        )
     except ValidationError as exc:
         raise _invalid(exc) from None
-    return {"created": created, "updated": updated}
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "suppressed": [row.email for row in result.suppressed],
+    }
 
 
 # ---------------------------------------------------------------- lists
