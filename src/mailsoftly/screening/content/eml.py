@@ -8,6 +8,7 @@ from email.message import EmailMessage, Message
 from email.utils import parseaddr
 
 from mailsoftly.screening.content.engine import Content
+from mailsoftly.screening.content.message import MessageFacts, message_facts
 
 MAX_PARTS = 200
 
@@ -29,7 +30,8 @@ def _payload_text(part: Message) -> str:
 
 
 def content_from_message(raw: bytes, *, campaign: bool = False) -> Content:
-    """Subject, From, the first HTML and text parts, and attachment names of ``raw``.
+    """Subject, From, the first HTML and text parts, attachment names and the header and
+    MIME facts (:class:`~mailsoftly.screening.content.message.MessageFacts`) of ``raw``.
 
     Malformed messages are read as far as the ``email`` package can; it does not raise on
     bad structure, and header decoding errors fall back to the raw header text.
@@ -44,9 +46,11 @@ def content_from_message(raw: bytes, *, campaign: bool = False) -> Content:
     except (ValueError, TypeError, IndexError):
         from_address = ""
     html, text, attachments = "", "", []
+    parts: list[Message] = []
     for count, part in enumerate(message.walk()):
         if count >= MAX_PARTS:
             break
+        parts.append(part)
         if part.is_multipart():
             continue
         filename = None
@@ -63,6 +67,10 @@ def content_from_message(raw: bytes, *, campaign: bool = False) -> Content:
             html = _payload_text(part)
         elif ctype == "text/plain" and not text:
             text = _payload_text(part)
+    try:
+        facts = message_facts(message, parts_seen=parts, html_text=html, plain=text)
+    except Exception:
+        facts = MessageFacts(defects=1)
     return Content(
         subject=subject,
         from_address=from_address,
@@ -70,6 +78,7 @@ def content_from_message(raw: bytes, *, campaign: bool = False) -> Content:
         text=text,
         attachments=tuple(attachments),
         campaign=campaign,
+        message=facts,
     )
 
 

@@ -16,6 +16,12 @@ from dataclasses import dataclass, field
 from mailsoftly.screening.content import phrases
 from mailsoftly.screening.content.budget import Deadline, DeadlineExceeded
 from mailsoftly.screening.content.htmlscan import HtmlScan, Link, scan_html
+from mailsoftly.screening.content.message import MessageFacts
+from mailsoftly.screening.content.signals import (
+    check_message,
+    check_obfuscation,
+    check_wording,
+)
 from mailsoftly.screening.content.urls import (
     brand_lookalike,
     domain_shown,
@@ -25,6 +31,7 @@ from mailsoftly.screening.content.urls import (
     urls_in_text,
 )
 from mailsoftly.screening.content.verdict import Decision, Reason, Verdict
+from mailsoftly.screening.content.weights import PHRASE_CLASS_CAP, WEIGHTS
 
 
 def gettext_noop(message: str) -> str:
@@ -53,6 +60,8 @@ class Content:
     attachments: tuple[str, ...] = ()
     blocklist: tuple[str, ...] = ()
     campaign: bool = True
+    # Header and MIME facts; only a raw message (.eml) has them.
+    message: MessageFacts | None = None
 
     @property
     def from_domain(self) -> str:
@@ -71,6 +80,8 @@ Check = Callable[[Context, Deadline], list[Reason]]
 
 
 def _r(code: str, template: str, weight: float = 0.0, forces=Decision.PASS, **params) -> Reason:
+    """A reason; a spam signal's weight comes from the fitted table in ``weights.py``."""
+    weight = WEIGHTS.get(code, weight)
     return Reason(code=code, template=template, params=params, weight=weight, forces=forces)
 
 
@@ -424,13 +435,17 @@ def check_body_signals(ctx: Context, deadline: Deadline) -> list[Reason]:
     deadline.check()
     hits = phrases.spam_phrase_hits(f"{ctx.content.subject}\n{text}")
     if hits:
-        weight = min(sum(w for _, w in hits), 12.0)
+        weight = sum(WEIGHTS.get(f"phrases.{name}", 1.0) for name in hits)
+        shown = [phrase for found in hits.values() for phrase in found]
         reasons.append(
-            _r(
-                "spam_phrases",
-                gettext_noop("The wording matches common spam phrases: %(phrases)s."),
-                weight=weight,
-                phrases=", ".join(f'"{h}"' for h, _ in hits[:6]),
+            Reason(
+                code="spam_phrases",
+                template=gettext_noop("The wording matches common spam phrases: %(phrases)s."),
+                params={
+                    "phrases": ", ".join(f'"{h}"' for h in shown[:6]),
+                    "classes": ",".join(sorted(hits)),
+                },
+                weight=min(weight, PHRASE_CLASS_CAP),
             )
         )
     if len(re.findall(r"\b1[-. (]*8(?:00|88|77|66)\)?[-. ]*\d{3}[-. ]*\d{4}\b", text)) >= 1:
@@ -499,6 +514,9 @@ CHECKS: tuple[Check, ...] = (
     check_sender,
     check_subject,
     check_body_signals,
+    check_message,
+    check_obfuscation,
+    check_wording,
 )
 
 
@@ -523,6 +541,7 @@ def _normalised(content: Content) -> Content:
         attachments=tuple(_as_text(a) for a in (content.attachments or ())),
         blocklist=tuple(_as_text(d) for d in (content.blocklist or ())),
         campaign=bool(content.campaign),
+        message=content.message if isinstance(content.message, MessageFacts) else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -146,6 +147,7 @@ def same_owner(host: str, domains: set[str] | tuple[str, ...]) -> bool:
     return any(reg == registrable(d) for d in domains)
 
 
+@functools.lru_cache(maxsize=8192)
 def skeleton(label: str) -> str:
     """A label reduced to what it looks like: NFKC, confusables folded, marks dropped."""
     folded = unicodedata.normalize("NFKC", label).lower().translate(_CONFUSABLE)
@@ -178,6 +180,7 @@ class Lookalike:
     kind: str  # "skeleton", "embedded", "typo", "brand-phish"
 
 
+@functools.lru_cache(maxsize=4096)
 def brand_lookalike(host: str) -> Lookalike | None:
     """The brand ``host`` imitates without belonging to it, if any."""
     from mailsoftly.screening.content.brands import PHISH_WORDS
