@@ -74,6 +74,8 @@ class Env:
     billing_gateway: str = "fake"
     stripe_secret_key: str | None = field(default=None, repr=False)
     stripe_webhook_secret: str | None = field(default=None, repr=False)
+    # Screening: a SpamAssassin spamd to ask for a second opinion (spamd://host:port).
+    spamd_url: str | None = None
     # Ops: bearer token for /metrics (unset: /metrics always answers 401).
     metrics_token: str | None = field(default=None, repr=False)
     # Data regions (policy P40). The directory region's database is Django's "default" and
@@ -328,6 +330,12 @@ def load(environment: dict[str, str] | None = None) -> Env:
         if smtp_url:
             _check_url(smtp_url, "SMTP_URL", ("smtp", "smtps", "smtp+starttls"))
 
+        spamd_url = source.str("SPAMD_URL", default="") or None
+        if spamd_url:
+            _check_url(spamd_url, "SPAMD_URL", ("spamd", "tcp"))
+            if not urlsplit(spamd_url).hostname:
+                raise EnvError(f"SPAMD_URL={spamd_url!r} has no host (spamd://host:port)")
+
         keys = source.list("FIELD_ENCRYPTION_KEYS", default=[])
         if production and not keys:
             raise EnvError("FIELD_ENCRYPTION_KEYS must be set in production (see docs/deploy.md)")
@@ -363,6 +371,7 @@ def load(environment: dict[str, str] | None = None) -> Env:
             redis_url=redis_url,
             broker_url=broker_url,
             smtp_url=smtp_url,
+            spamd_url=spamd_url,
             default_from_email=source.str(
                 "DEFAULT_FROM_EMAIL", default="Mailsoftly <no-reply@localhost>"
             ),
