@@ -342,6 +342,13 @@ if ENV.redis_url:
         "schedule": 2.0,
     }
 
+# --- Screening (mailsoftly.screening) ------------------------------------------------
+# SpamAssassin's score joins the content screen when spamd is configured (SPAMD_URL) or
+# spamc is on PATH; a spamd that does not answer holds the content for review.
+SCREENING_SPAMASSASSIN = True
+SCREENING_SPAMD_URL = ENV.spamd_url
+SCREENING_SPAMD_TIMEOUT = 10.0
+
 # --- Billing (mailsoftly.billing) ----------------------------------------------------
 # The gateway and its secrets come from the environment only (BILLING_GATEWAY,
 # STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). Tests point the Stripe SDK at a local fake.
