@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "mailsoftly.api",
     "mailsoftly.webhooks",
     "mailsoftly.ops",
+    "mailsoftly.residency",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,7 @@ MIDDLEWARE = [
     "mailsoftly.accounts.middleware.FirstTouchMiddleware",
     "mailsoftly.teams.middleware.CurrentWorkspaceMiddleware",
     "mailsoftly.ops.middleware.UsageLogMiddleware",
+    "mailsoftly.residency.middleware.WorkspaceReadOnlyMiddleware",
 ]
 
 ROOT_URLCONF = "mailsoftly.config.urls"
