@@ -15,6 +15,7 @@ urlpatterns = [
     path("billing/", include("mailsoftly.billing.urls")),
     path("lifecycle/", include("mailsoftly.lifecycle.urls")),
     path("team/", include("mailsoftly.teams.urls")),
+    path("workspace/region/", include("mailsoftly.residency.urls")),
     path("", include("mailsoftly.designs.urls")),
     path("settings/sending/", include("mailsoftly.sending.urls")),
     path("hooks/bounces/", include("mailsoftly.sending.hook_urls")),
