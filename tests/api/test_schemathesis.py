@@ -17,13 +17,21 @@ from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from tests.api.helpers import auth, make_key
 
 pytestmark = pytest.mark.policy("P15")
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# status_code_conformance: every status answered is declared (the problem+json errors too),
+# and response_schema_conformance then checks error bodies against the Problem schema.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    response_schema_conformance,
+    content_type_conformance,
+]
 
 
 def test_generated_requests_never_5xx_and_conform(settings_fixture_guard, workspace, user):
@@ -50,6 +58,30 @@ def test_generated_requests_never_5xx_and_conform(settings_fixture_guard, worksp
     # The key really was accepted: generated requests reached the endpoints.
     assert 401 not in statuses
     assert any(200 <= status < 300 for status in statuses)
+
+
+def test_every_operation_declares_the_problem_responses(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "Problem" in schema["components"]["schemas"]
+    operations = [
+        (method, operation)
+        for item in schema["paths"].values()
+        for method, operation in item.items()
+    ]
+    assert len(operations) >= 20
+    for method, operation in operations:
+        expected = {"400", "401", "403", "404", "413", "422", "429"}
+        if method in ("post", "put", "patch", "delete"):
+            expected.add("409")
+        assert expected <= set(operation["responses"]), operation["operationId"]
+        problem = operation["responses"]["422"]["content"]["application/problem+json"]
+        assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
+
+
+def test_an_unknown_api_path_is_a_problem_404(client):
+    response = client.get("/api/v1/designs/-1")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
 
 
 @pytest.fixture

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from mailsoftly.api import selectors, services
 from mailsoftly.api.forms import ApiKeyForm
+from mailsoftly.api.problems import problem_response
 from mailsoftly.teams.decorators import permission_required
 from mailsoftly.teams.permissions import Perm
 
@@ -44,3 +46,9 @@ def key_revoke(request, pk):
     services.api_key_revoke(api_key=key)
     messages.success(request, _("The key was revoked."))
     return redirect("api:keys")
+
+
+@csrf_exempt  # key-authenticated like the API itself; it only ever answers 404
+def api_not_found(request):
+    """404 as problem+json for paths under /api/v1/ that match no operation."""
+    return problem_response(404, _("Not found."))

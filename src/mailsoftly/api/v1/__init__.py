@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -25,9 +24,10 @@ from mailsoftly.api.v1 import (
     webhooks,
 )
 from mailsoftly.api.v1.common import KeyAuth
+from mailsoftly.api.v1.openapi import ProblemsDeclaredAPI
 from mailsoftly.billing.errors import BillingError
 
-api = NinjaAPI(
+api = ProblemsDeclaredAPI(
     title="Mailsoftly API",
     version="1",
     urls_namespace="api",
