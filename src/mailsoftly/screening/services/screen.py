@@ -25,7 +25,7 @@ from mailsoftly.screening.models import (
 log = logging.getLogger(__name__)
 
 # Bump when rules change in a way that should re-screen cached content.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 MAX_STORED_HTML = 2_000_000
 
 
@@ -75,18 +75,29 @@ def content_hash(*, content: Content) -> str:
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# Holds that say "a check could not run", not "this content is suspect": such a stored
+# verdict is screened again on its next request while it still waits for review.
+TRANSIENT_CODES = frozenset({"spamassassin_unavailable", "timeout"})
+
+
 def _extra_reasons(content: Content) -> list[Reason]:
     if not getattr(settings, "SCREENING_SPAMASSASSIN", True):
         return []
     from mailsoftly.screening import spamassassin
 
-    if not spamassassin.available():
-        return []
     return spamassassin.spamassassin_reasons(
         subject=content.subject,
         from_address=content.from_address,
         html=content.html,
         text=content.text,
+        spamd_url=getattr(settings, "SCREENING_SPAMD_URL", None),
+        timeout=float(getattr(settings, "SCREENING_SPAMD_TIMEOUT", spamassassin.TIMEOUT_SECONDS)),
+    )
+
+
+def _transient(result: ScreeningResult) -> bool:
+    return result.review == Review.PENDING and any(
+        reason.get("code") in TRANSIENT_CODES for reason in (result.reasons or [])
     )
 
 
@@ -105,7 +116,9 @@ def content_screen(
 
     Cached by content hash: the same content (with the same verified domains and
     blocklist) is screened once and the stored row is returned after that. A held verdict
-    enters the operator queue (``review="pending"``).
+    enters the operator queue (``review="pending"``). A hold only because a check could not
+    run (SpamAssassin down, a timeout) is screened again on the next request, and the row
+    updated, until an operator has decided it.
     """
     content = Content(
         subject=subject or "",
@@ -120,6 +133,8 @@ def content_screen(
     digest = content_hash(content=content)
     rows = ScreeningResult.objects.for_workspace(workspace)
     existing = rows.filter(content_hash=digest).first()
+    if existing is not None and _transient(existing):
+        return _rescreen(rows, existing, content, campaign_id)
     if existing is not None:
         if campaign_id is not None and existing.campaign_id != campaign_id:
             rows.filter(pk=existing.pk).update(campaign_id=campaign_id)
@@ -146,6 +161,22 @@ def content_screen(
     except IntegrityError:
         # Two workers screened the same content at once: the first row stands.
         return rows.get(content_hash=digest)
+
+
+def _rescreen(rows, existing: ScreeningResult, content: Content, campaign_id) -> ScreeningResult:
+    verdict = screen_content(content, extra_reasons=_extra_reasons(content))
+    fields = {
+        "decision": str(verdict.decision),
+        "score": verdict.score,
+        "reasons": [r.to_dict() for r in verdict.reasons],
+        "review": Review.PENDING if verdict.decision == Decision.HOLD else Review.NONE,
+    }
+    if campaign_id is not None:
+        fields["campaign_id"] = campaign_id
+    # Only while it still waits: an operator's decision made meanwhile stands.
+    rows.filter(pk=existing.pk, review=Review.PENDING).update(**fields)
+    existing.refresh_from_db()
+    return existing
 
 
 def _campaign_content(campaign) -> dict:
