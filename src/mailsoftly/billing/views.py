@@ -20,13 +20,12 @@ from django.http import (
     JsonResponse,
 )
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from mailsoftly.billing import selectors, services
+from mailsoftly.billing import documents, selectors, services
 from mailsoftly.billing.errors import BillingError, WebhookRejected
 from mailsoftly.billing.forms import BillingProfileForm, PlanChoiceForm
 from mailsoftly.billing.gateways import fake as fake_gateway
@@ -205,17 +204,13 @@ def invoice_download(request: HttpRequest, invoice_id: int) -> HttpResponse:
     invoice = selectors.access_invoice(workspace=request.workspace, id=invoice_id)
     if invoice.pdf_url.startswith("https://"):
         return HttpResponseRedirect(invoice.pdf_url)
-    body = render_to_string(
-        "billing/invoice_document.html",
-        {
-            "invoice": invoice,
-            "workspace": request.workspace,
-            "profile": selectors.billing_profile_get(workspace=request.workspace),
-        },
-        request=request,
-    )
-    response = HttpResponse(body, content_type="text/html; charset=utf-8")
-    filename = f"invoice-{invoice.number or invoice.pk}.html".replace('"', "")
+    try:
+        pdf = documents.invoice_pdf(invoice=invoice, workspace=request.workspace)
+    except documents.InvoicePdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("billing:invoices")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = documents.invoice_filename(invoice=invoice)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _csp(response)
 
