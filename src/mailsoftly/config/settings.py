@@ -416,5 +416,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # Celery's INFO lines ("received", "succeeded") carry each task's arguments, e.g. a
+        # platform mail's recipients and text. Failures still log (WARNING and up).
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
     },
 }
