@@ -89,19 +89,40 @@ def _signal(*, workspace, name: str, detail: str) -> AccountRisk:
 
 
 def signup_record(*, user, ip: str | None, workspace=None) -> AccountRisk | None:
-    """Record a sign-up; call from the accounts sign-up flow with the client address.
+    """Record a sign-up and raise the workspace's risk for what it shows (policy P16).
 
-    Raises the workspace's risk when many sign-ups come from one IP or /24 in a day, or
-    when the address is at a disposable-mail domain.
+    Call from the accounts sign-up flow once the user exists, with the client's address
+    (``request.META["REMOTE_ADDR"]`` or the address the trusted proxy reports):
+
+    * ``user``: the new account; its e-mail domain is checked against the
+      ``disposable-email-domains`` list.
+    * ``ip``: the client address, IPv4 or IPv6. Anything unparsable is stored as no
+      address and counts towards no velocity.
+    * ``workspace``: the workspace created with the account, if any. Without one the
+      sign-up is still recorded (it counts towards later sign-ups' velocity) and ``None``
+      is returned.
+
+    Signals raised: ``disposable_email``; ``signup_ip_velocity`` when more than
+    :data:`SIGNUPS_PER_IP` sign-ups came from this address within
+    :data:`SIGNUP_WINDOW`; ``signup_prefix_velocity`` for more than
+    :data:`SIGNUPS_PER_PREFIX` from its /24 (IPv4) or /48 (IPv6).
+
+    Idempotent per user: calling it again for a user already recorded (a retried sign-up
+    request) records nothing new and just returns the workspace's current risk.
+    Returns the workspace's :class:`AccountRisk` after reassessment.
     """
     now = clock.now()
     prefix = ip_prefix(ip)
+    address = str(ipaddress.ip_address((ip or "").strip())) if prefix else None
     email = getattr(user, "email", "") or ""
+    user_id = getattr(user, "pk", None)
+    if user_id is not None and SignupRecord.objects.filter(user_id=user_id).exists():
+        return account_risk_assess(workspace=workspace) if workspace is not None else None
     disposable = is_disposable(email)
     SignupRecord.objects.create(
-        user_id=getattr(user, "pk", None),
+        user_id=user_id,
         workspace_id=getattr(workspace, "pk", None),
-        ip=ip if prefix else None,
+        ip=address,
         ip_prefix=prefix,
         email_domain=email.rpartition("@")[2].lower()[:253],
         disposable=disposable,
@@ -113,15 +134,31 @@ def signup_record(*, user, ip: str | None, workspace=None) -> AccountRisk | None
     recent = SignupRecord.objects.filter(created_at__gte=since)
     if disposable:
         _signal(workspace=workspace, name="disposable_email", detail=email.rpartition("@")[2])
-    if prefix and recent.filter(ip=ip).count() > SIGNUPS_PER_IP:
-        _signal(workspace=workspace, name="signup_ip_velocity", detail=str(ip))
+    if address and recent.filter(ip=address).count() > SIGNUPS_PER_IP:
+        _signal(workspace=workspace, name="signup_ip_velocity", detail=address)
     if prefix and recent.filter(ip_prefix=prefix).count() > SIGNUPS_PER_PREFIX:
         _signal(workspace=workspace, name="signup_prefix_velocity", detail=prefix)
     return account_risk_assess(workspace=workspace)
 
 
+def _count(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
+    return value
+
+
 def risk_note_import(*, workspace, rows: int) -> AccountRisk:
-    """Call after a contact import: a new account importing a very large list is risky."""
+    """Note a finished contact import of ``rows`` contacts (policy P16).
+
+    Call from the contacts import service after an import commits, with the number of
+    contacts it added or updated. A workspace younger than :data:`NEW_ACCOUNT_AGE` that
+    imports :data:`LARGE_FIRST_IMPORT` rows or more raises ``large_first_import``: bought
+    or scraped lists arrive that way. Older workspaces import freely.
+
+    Safe to call more than once (the signal is a fact, set once). Raises ``ValueError``
+    for a negative or non-integer ``rows``. Returns the reassessed :class:`AccountRisk`.
+    """
+    rows = _count("rows", rows)
     if rows >= LARGE_FIRST_IMPORT and clock.now() - workspace.created_at < NEW_ACCOUNT_AGE:
         return _signal(workspace=workspace, name="large_first_import", detail=str(rows))
     return account_risk_assess(workspace=workspace)
@@ -130,7 +167,27 @@ def risk_note_import(*, workspace, rows: int) -> AccountRisk:
 def risk_note_campaign(
     *, workspace, sent: int, bounced: int, complaints: int = 0, first: bool = False
 ) -> AccountRisk:
-    """Call when a campaign finishes: first-campaign bounce rate and complaint rate."""
+    """Note a campaign's delivery figures (policy P16).
+
+    Call from the campaigns/tracking side when a campaign finishes sending, and again
+    whenever its bounce or complaint counts are updated (the signals are set once, so
+    repeating the call is harmless):
+
+    * ``sent``: messages accepted for delivery; ``bounced``: hard and soft bounces;
+      ``complaints``: spam reports from feedback loops.
+    * ``first``: ``True`` for the workspace's first campaign. Its bounce rate reaching
+      :data:`FIRST_CAMPAIGN_BOUNCE_RATE` raises ``first_campaign_bounces`` (a list that
+      was never opted in bounces like that).
+    * Any campaign of at least :data:`COMPLAINT_MIN_SENT` messages whose complaint rate
+      reaches :data:`COMPLAINT_RATE` raises ``complaints``.
+
+    Raises ``ValueError`` for negative or non-integer counts, or more bounces or
+    complaints than messages sent. Returns the reassessed :class:`AccountRisk`.
+    """
+    sent, bounced = _count("sent", sent), _count("bounced", bounced)
+    complaints = _count("complaints", complaints)
+    if bounced > sent or complaints > sent:
+        raise ValueError("bounces and complaints cannot outnumber the messages sent")
     if first and sent and bounced / sent >= FIRST_CAMPAIGN_BOUNCE_RATE:
         _signal(workspace=workspace, name="first_campaign_bounces", detail=f"{bounced}/{sent}")
     if sent >= COMPLAINT_MIN_SENT and complaints / sent >= COMPLAINT_RATE:

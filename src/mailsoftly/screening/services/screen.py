@@ -251,8 +251,33 @@ def screening_gate(*, workspace, campaign_id: int, kind: str = "campaign") -> Ga
     )
 
 
-def test_send_gate(*, workspace, subject: str, from_address: str, html: str, text: str) -> Gate:
-    """The same gate for a design's test send, which has no campaign row."""
+def test_send_gate(
+    *,
+    workspace,
+    subject: str,
+    from_address: str,
+    html: str,
+    text: str,
+    attachments: tuple[str, ...] | list[str] = (),
+) -> Gate:
+    """The screening gate for a design's test send, which has no campaign row (P16).
+
+    Call from the designs test-send service before any message is built, with the email
+    as the test recipients would get it (subject, From address, rendered HTML and text;
+    ``attachments`` lists attachment file names, which campaigns may not carry).
+
+    The content is screened synchronously, or the cached verdict reused when the same
+    content was screened before, and the answer is a :class:`Gate`:
+
+    * ``allowed=True``: send the test;
+    * ``decision="hold"``: do not send; the content waits in the operator review queue
+      (``kind="test"``), and ``message`` says so;
+    * ``decision="block"``: do not send; show ``message`` and ``reasons`` (each with a
+      ``message``) so the user can fix the design and try again.
+
+    A suspended account is blocked and a high-risk account held, as for campaigns.
+    Never raises for content: content that cannot be screened is held.
+    """
     return _gate(
         workspace,
         lambda: content_screen(
@@ -261,9 +286,14 @@ def test_send_gate(*, workspace, subject: str, from_address: str, html: str, tex
             from_address=from_address,
             html=html,
             text=text,
+            attachments=attachments,
             kind="test",
         ),
     )
+
+
+# Its name starts with "test_": tell pytest it is not a test when a test module imports it.
+test_send_gate.__test__ = False  # type: ignore[attr-defined]
 
 
 def _gate(workspace, screen) -> Gate:
