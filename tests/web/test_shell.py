@@ -78,3 +78,68 @@ def test_outbox_captures_platform_mail_and_shows_it_sandboxed(client, settings, 
     raw = client.get(reverse("web:outbox_html", args=[message.pk]))
     assert raw["Content-Security-Policy"].startswith("sandbox")
     assert "Content-Type: multipart/alternative" in message.raw
+
+
+def _nav(page: str) -> tuple[str, str]:
+    """(top bar, Settings menu) parts of the navbar's HTML."""
+    start = page.index('<ul class="navbar-nav me-auto">')
+    menu = page.index('<li class="nav-item dropdown">', start)
+    end = page.index("</ul>", menu)
+    return page[start:menu], page[menu:end]
+
+
+def test_workspace_settings_pages_are_grouped_in_one_settings_menu(logged_in_client):
+    page = logged_in_client.get(reverse("web:dashboard")).content.decode()
+    bar, menu = _nav(page)
+    settings_pages = [
+        "sending:settings",
+        "api:keys",
+        "webhooks:endpoint_list",
+        "teams:settings",
+        "teams:members",
+        "teams:invitations",
+        "billing:plan",
+        "audit:log",
+        "lifecycle:exports",
+        "lifecycle:trash",
+    ]
+    for name in settings_pages:
+        href = f'href="{reverse(name)}"'
+        assert href in menu, name
+        assert href not in bar, name
+    for name in ("contacts:contact_list", "designs:list", "campaigns:list"):
+        assert f'href="{reverse(name)}"' in bar, name
+    assert 'data-bs-toggle="dropdown"' in menu and 'aria-expanded="false"' in menu
+    # The bar itself stays short: daily work only.
+    assert bar.count('class="nav-item"') <= 6
+
+
+def test_settings_menu_is_marked_current_on_a_settings_page(logged_in_client):
+    page = logged_in_client.get(reverse("teams:members")).content.decode()
+    _bar, menu = _nav(page)
+    assert 'dropdown-toggle active"' in menu
+    assert (
+        f'class="dropdown-item active" aria-current="page" href="{reverse("teams:members")}"'
+        in (menu)
+    )
+
+
+def test_a_member_sees_only_the_settings_pages_open_to_members(client, user, workspace):
+    from mailsoftly.teams.models import Membership, Role
+
+    member = UserFactory()
+    Membership.objects.create(user=member, workspace=workspace, role=Role.MEMBER)
+    client.force_login(member)
+    client.post(reverse("web:workspace_switch"), {"workspace": workspace.pk})
+    _bar, menu = _nav(client.get(reverse("web:dashboard")).content.decode())
+    assert f'href="{reverse("teams:members")}"' in menu
+    assert f'href="{reverse("lifecycle:trash")}"' in menu
+    assert f'href="{reverse("api:keys")}"' not in menu
+    assert f'href="{reverse("billing:plan")}"' not in menu
+
+
+def test_an_unknown_navigation_section_is_refused():
+    from mailsoftly.web.registry import nav_item
+
+    with pytest.raises(ValueError, match="unknown navigation section"):
+        nav_item("Odd", "web:dashboard", section="sidebar")

@@ -17,5 +17,11 @@ def navigation(request):
         except NoReverseMatch:
             continue
         active = request.path.startswith(item.match_prefix or url) and url != "/"
-        items.append({"label": item.label, "url": url, "active": active})
-    return {"nav_items": items}
+        items.append({"label": item.label, "url": url, "active": active, "section": item.section})
+    settings_items = [i for i in items if i["section"] == "settings"]
+    return {
+        "nav_items": items,
+        "nav_main": [i for i in items if not i["section"]],
+        "nav_settings": settings_items,
+        "nav_settings_active": any(i["active"] for i in settings_items),
+    }

@@ -2,7 +2,8 @@
 
 Each app may ship any of these modules, found by autodiscovery:
 
-* ``<app>/navigation.py`` calling :func:`nav_item` — a link in the main navigation;
+* ``<app>/navigation.py`` calling :func:`nav_item` — a link in the main navigation, or
+  with ``section="settings"`` in the workspace "Settings" menu;
 * ``<app>/dashboard.py`` calling :func:`dashboard_card` — figures on the dashboard;
 * ``<app>/demo.py`` using :func:`mailsoftly.demo.step` — seeding for ``mailsoftly demo``.
 """
@@ -23,6 +24,12 @@ class NavItem:
     order: int = 100
     admin_only: bool = False
     match_prefix: str = ""
+    section: str = ""
+
+
+# Sections a nav item may go in besides the top bar. "settings" holds the pages about
+# setting the workspace up and looking after it, so the bar keeps the daily work.
+SECTIONS = ("settings",)
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,17 @@ _CARDS: list[tuple[int, Callable]] = []
 
 
 def nav_item(
-    label, url_name: str, *, order: int = 100, admin_only: bool = False, match_prefix: str = ""
+    label,
+    url_name: str,
+    *,
+    order: int = 100,
+    admin_only: bool = False,
+    match_prefix: str = "",
+    section: str = "",
 ) -> None:
-    _NAV.append(NavItem(label, url_name, order, admin_only, match_prefix))
+    if section and section not in SECTIONS:
+        raise ValueError(f"unknown navigation section {section!r}; known: {SECTIONS}")
+    _NAV.append(NavItem(label, url_name, order, admin_only, match_prefix, section))
 
 
 def dashboard_card(order: int = 100) -> Callable:

@@ -8,4 +8,5 @@ nav_item(
     order=91,
     admin_only=True,
     match_prefix="/settings/webhooks/",
+    section="settings",
 )
