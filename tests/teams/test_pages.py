@@ -80,10 +80,10 @@ def test_navigation_shows_team_pages_by_role(client, user, workspace):
     member, _ = add_member(workspace)
     login(client, member, workspace)
     labels = [i["label"] for i in client.get(reverse("teams:members")).context["nav_items"]]
-    assert "Members" in labels and "Settings" not in labels and "Audit log" not in labels
+    assert "Members" in labels and "Workspace" not in labels and "Audit log" not in labels
     login(client, user, workspace)
     labels = [i["label"] for i in client.get(reverse("teams:members")).context["nav_items"]]
-    assert {"Members", "Invitations", "Settings", "Audit log"} <= set(labels)
+    assert {"Members", "Invitations", "Workspace", "Audit log"} <= set(labels)
 
 
 def test_pages_need_a_login(client):
