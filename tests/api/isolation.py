@@ -55,6 +55,25 @@ def _design_versions(workspace, user):
     return {"design_id": make_design(workspace).pk}
 
 
+@_api("api:design_render")
+def _design_render(workspace, user):
+    return {"design_id": make_design(workspace).pk}
+
+
+@_api("api:design_publish", methods=("post",))
+def _design_publish(workspace, user):
+    return {"design_id": make_design(workspace).pk}
+
+
+@_api("api:design_unpublish", methods=("post",))
+def _design_unpublish(workspace, user):
+    from mailsoftly.designs import services as design_services
+
+    return {
+        "design_id": design_services.design_publish(design=make_design(workspace), user=user).pk
+    }
+
+
 @_api("api:design_version_restore", methods=("post",))
 def _design_version_restore(workspace, user):
     from mailsoftly.designs import selectors as design_selectors

@@ -171,3 +171,36 @@ def test_a_phishing_test_send_is_refused_with_the_reasons(api, workspace, user, 
     assert body["type"].endswith("/screening-refused")
     assert any("account-review.example" in e["message"] for e in body["errors"])
     assert sink.messages == []
+
+
+@pytest.mark.policy("P01")
+def test_publish_gives_a_public_url_and_unpublish_takes_it_down(api, client, workspace):
+    design_id = _create(api).json()["id"]
+    assert api.get(f"/designs/{design_id}").json()["public_url"] is None
+    published = api.post(f"/designs/{design_id}/publish")
+    assert published.status_code == 200, published.content
+    url = published.json()["public_url"]
+    assert published.json()["published"] is True
+    path = "/" + url.split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Hello there" in page.content.decode()  # neutral data, no contact
+    unpublished = api.post(f"/designs/{design_id}/unpublish")
+    assert unpublished.json()["public_url"] is None
+    assert client.get(path).status_code == 404
+
+
+def test_render_with_sample_data_or_a_contact(api, workspace):
+    from mailsoftly.contacts import services as contact_services
+
+    design_id = _create(api).json()["id"]
+    sample = api.get(f"/designs/{design_id}/render").json()
+    assert sample["subject"] == "Hi Alex" and "Hello Alex" in sample["html"]
+    contact = contact_services.contact_create(
+        workspace=workspace, email="zoe@example.org", first_name="Zoë"
+    )
+    rendered = api.get(f"/designs/{design_id}/render", contact_id=contact.pk).json()
+    assert rendered["subject"] == "Hi Zoë" and "Hello Zoë" in rendered["text"]
+    missing = api.get(f"/designs/{design_id}/render", contact_id=999999)
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["field"] == "contact_id"

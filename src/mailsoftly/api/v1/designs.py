@@ -11,7 +11,9 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 from ninja import Field, Router, Schema, Status
@@ -21,7 +23,7 @@ from mailsoftly.api.v1.common import In, need, paginate, workspace_of
 from mailsoftly.designs import selectors, services
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.models import Design
-from mailsoftly.designs.rendering import RenderError, sample_context
+from mailsoftly.designs.rendering import RenderError, design_render, sample_context
 from mailsoftly.designs.testsend import MAX_RECIPIENTS, TestSendError, test_recipients_parse
 
 router = Router(tags=["designs"])
@@ -47,12 +49,22 @@ class DesignOut(Schema):
     collect_ip_addresses: bool
     track_opens_clicks: bool
     published: bool
+    public_url: str | None = Field(
+        None, description="The web version, without personal data, while published."
+    )
     created_at: datetime
     updated_at: datetime
 
     @staticmethod
     def resolve_published(obj: Design) -> bool:
         return obj.is_published
+
+    @staticmethod
+    def resolve_public_url(obj: Design) -> str | None:
+        if not obj.is_published:
+            return None
+        path = reverse("designs:public", kwargs={"slug": obj.public_slug})
+        return f"{settings.BASE_URL.rstrip('/')}{path}"
 
 
 class DesignDetail(DesignOut):
@@ -104,6 +116,12 @@ class VersionOut(Schema):
 class VersionPage(Schema):
     items: list[VersionOut]
     next_cursor: str | None
+
+
+class RenderedOut(Schema):
+    subject: str
+    html: str = Field(description="Untrusted HTML: show it only in a sandboxed frame.")
+    text: str
 
 
 class TestSendIn(In):
@@ -315,3 +333,35 @@ def design_test_send(request, design_id: int, body: TestSendIn):
         "sent": report.sent,
         "failed": [{"address": a, "detail": d} for a, d in report.failed],
     }
+
+
+@router.post("/designs/{int:design_id}/publish", response=DesignDetail, url_name="design_publish")
+def design_publish(request, design_id: int):
+    """Publish the web version at a new unguessable ``public_url`` (no personal data)."""
+    need(request, "designs", "write")
+    design = selectors.access_design(workspace=workspace_of(request), id=design_id)
+    return services.design_publish(design=design, user=request.api_key.created_by)
+
+
+@router.post(
+    "/designs/{int:design_id}/unpublish", response=DesignDetail, url_name="design_unpublish"
+)
+def design_unpublish(request, design_id: int):
+    """Take the web version down; its address answers 404 at once."""
+    need(request, "designs", "write")
+    design = selectors.access_design(workspace=workspace_of(request), id=design_id)
+    return services.design_unpublish(design=design, user=request.api_key.created_by)
+
+
+@router.get("/designs/{int:design_id}/render", response=RenderedOut, url_name="design_render")
+def design_render_get(request, design_id: int, contact_id: int | None = None):
+    """The email as a recipient would get it: with a contact's data, or sample data."""
+    need(request, "designs", "read")
+    workspace = workspace_of(request)
+    design = selectors.access_design(workspace=workspace, id=design_id)
+    context = _contact_context(workspace, contact_id)
+    try:
+        email = design_render(design=design, contact_context=context)
+    except (RenderError, CompileError) as exc:
+        raise _invalid([{"field": "", "message": str(exc)}]) from None
+    return {"subject": email.subject, "html": email.html, "text": email.text}
