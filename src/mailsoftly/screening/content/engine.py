@@ -154,6 +154,11 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
     sender = ctx.content.from_domain
     blocked = {registrable(d.lower().strip(".")) for d in ctx.content.blocklist if d.strip()}
     counts = {"ip": 0, "short": 0, "bad": 0, "puny": 0, "mismatch": 0}
+
+    def asks_credentials() -> bool:
+        text = f"{ctx.content.subject} {ctx.visible_text}"[:MAX_TEXT_CHARS]
+        return bool(phrases.credential_phrase_hits(text))
+
     for i, link in enumerate(ctx.links[:MAX_LINKS]):
         if i % 50 == 0:
             deadline.check()
@@ -241,7 +246,11 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
                 )
         look = brand_lookalike(host)
         if look is not None and not (sender and same_owner(host, (sender,))):
-            serious = look.kind != "typo"
+            # A brand name composed with a word like "secure" is also how real products
+            # get named: it blocks only when the email asks for credentials too.
+            serious = look.kind not in {"typo", "brand-phish"} or (
+                look.kind == "brand-phish" and asks_credentials()
+            )
             reasons.append(
                 _r(
                     "lookalike",
