@@ -3,6 +3,8 @@
 1. 1,000 authenticated GET /api/v1/lists with one key (rate limit raised): calls/s.
 2. POST /api/v1/contacts/bulk with N new contacts (default 10,000), then the same N again
    (all updates): seconds for each.
+3. 200 POST /api/v1/designs (HTML, compiled on save, one version each) and 200
+   GET /api/v1/designs/{id}/render (merge with sample data): calls/s for each.
 
 Run: .venv/bin/python benchmarks/api.py [N]
 """
@@ -59,6 +61,25 @@ def run_once() -> dict:
         )
         assert response.status_code == 200, response.content[:300]
         figures[label] = round(time.perf_counter() - started, 2)
+    source = (
+        "<h1>Hello {{ contact.first_name | default('there') }}</h1>"
+        + "<p>Our <b>spring</b> news, with <a href='https://example.com/a'>a link</a>.</p>" * 20
+        + "<p><a href='{{ unsubscribe_url }}'>Unsubscribe</a></p>"
+    )
+    body = {"name": "Bench", "subject": "Hi {{ contact.first_name }}", "source_kind": "html"}
+    ids = []
+    started = time.perf_counter()
+    for _ in range(200):
+        response = client.post(
+            "/api/v1/designs", {**body, "source": source}, content_type="application/json"
+        )
+        assert response.status_code == 201, response.content[:300]
+        ids.append(response.json()["id"])
+    figures["design_create_per_s"] = round(200 / (time.perf_counter() - started))
+    started = time.perf_counter()
+    for design_id in ids:
+        assert client.get(f"/api/v1/designs/{design_id}/render").status_code == 200
+    figures["design_render_per_s"] = round(200 / (time.perf_counter() - started))
     return figures
 
 
@@ -86,6 +107,8 @@ def main() -> None:
     print(f"GET /api/v1/lists: {figures['get_calls_per_s']:,} calls/s (1,000 calls, one key)")
     print(f"bulk upsert {N:,} new contacts: {figures['bulk_create_s']} s")
     print(f"bulk upsert {N:,} existing contacts: {figures['bulk_update_s']} s")
+    print(f"POST /api/v1/designs: {figures['design_create_per_s']:,} calls/s (200 calls)")
+    print(f"GET /api/v1/designs/{{id}}/render: {figures['design_render_per_s']:,} calls/s")
     print(json.dumps({"n": N, **figures}))
 
 
