@@ -94,7 +94,9 @@ def test_a_workspace_moves_back_from_the_eu(eu_workspace, user):
     assert move.state == MoveState.DONE
     assert _rows("default", eu_workspace.pk) == before
     assert _rows("eu", eu_workspace.pk) == {}
+    eu_workspace.refresh_from_db()
     new_id = ContactFactory(workspace=eu_workspace).pk
+    assert Contact.objects.for_workspace(eu_workspace).get(pk=new_id)._state.db == "default"
     if connections["default"].vendor == "postgresql":
         # PostgreSQL keeps numbering the US rows in the US band after taking EU ids.
         assert new_id <= ID_BAND
