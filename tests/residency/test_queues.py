@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
@@ -121,3 +123,16 @@ def test_a_real_eu_worker_runs_eu_work_and_refuses_us_work(tmp_path, settings, m
     project_app.set_current()
     project_app.set_default()
     assert seen == [("eu", "eu")]
+
+
+def test_mailsoftly_worker_regions_consumes_only_those_queues(monkeypatch):
+    from mailsoftly import cli
+
+    # The CLI hands the regions to the worker process through its environment.
+    monkeypatch.setenv("MAILSOFTLY_WORKER_REGIONS", "")
+    args = cli.worker_region_args("eu", ["--concurrency", "2"])
+    assert args == ["--queues", "transactional.eu,celery.eu", "--concurrency", "2"]
+    assert os.environ["MAILSOFTLY_WORKER_REGIONS"] == "eu"
+    assert cli.worker_region_args(None, ["-c", "1"]) == ["-c", "1"]
+    with pytest.raises(cli.CommandError, match="not both"):
+        cli.worker_region_args("eu", ["-Q", "celery"])
