@@ -117,3 +117,17 @@ def test_a_reason_is_asked_again_after_an_hour(staff_client, user):
         page = staff_client.get(url).content.decode()
     assert user.email not in page
     assert "Reason (ticket reference)" in page
+
+
+@pytest.mark.policy("P14", "P41", "P20")
+def test_staff_see_the_accounts_consent_ledger_after_giving_a_reason(staff_client, user):
+    from mailsoftly.accounts.services import marketing_consent_set, third_party_sharing_set
+
+    marketing_consent_set(user=user, granted=True, source="my_account", ip_address="192.0.2.1")
+    third_party_sharing_set(user=user, granted=True, source="my_account", ip_address="192.0.2.2")
+    url = reverse("ops:support_account", args=[user.pk])
+    assert "consent-ledger" not in staff_client.get(url).content.decode()
+    page = staff_client.post(url, {"reason": "TICKET-9"}, follow=True).content.decode()
+    ledger = page[page.index('id="consent-ledger"') :]
+    assert "Sharing my contact details with partners: yes (My Account, 192.0.2.2)" in ledger
+    assert "192.0.2.1" in ledger

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mailsoftly.accounts import selectors as account_selectors
 from mailsoftly.accounts.services import user_sessions_end_others
 from mailsoftly.audit.services import _client_ip
 from mailsoftly.core import clock
@@ -107,6 +108,10 @@ def support_account(request: HttpRequest, pk) -> HttpResponse:
         context={
             "memberships": subject.memberships.select_related("workspace").all(),
             "sessions": selectors.usage_session_list(user=subject, limit=20),
+            # The consent ledger, so support can answer "what did I agree to?" (P41).
+            "policy_acceptances": account_selectors.policy_acceptance_list(user=subject)[:20],
+            "marketing_consents": account_selectors.marketing_consent_list(user=subject),
+            "consent_records": account_selectors.consent_record_list(user=subject),
         },
     )
 
