@@ -34,43 +34,43 @@ def _redis(url):
 
 def test_two_senders_on_redis_share_one_limit(redis_url):
     """Two workers (two Redis connections) alternate; together they stay at 10/s."""
-    time = SimulatedTime()
+    sim = SimulatedTime()
     key = f"test:smtp-rate:{uuid.uuid4().hex}"
     workers = [
         ratelimit.RedisTokenBucket(
-            _redis(redis_url), key, 10, burst=1, clock_ms=time.clock_ms, sleep=time.sleep
+            _redis(redis_url), key, 10, burst=1, clock_ms=sim.clock_ms, sleep=sim.sleep
         )
         for _ in range(2)
     ]
     moments = []
     for turn in range(40):
         workers[turn % 2].acquire()
-        moments.append(time.ms)
+        moments.append(sim.ms)
     span_ms = moments[-1] - moments[0]
     # 40 messages at 10/s with a burst of 1: 39 gaps of 100 ms, whichever worker sent.
     assert span_ms >= 3900
     assert all(b - a >= 100 for a, b in itertools.pairwise(moments))
     # Each on its own bucket would have let both send at once at every step.
     alone = ratelimit.RedisTokenBucket(
-        _redis(redis_url), key + ":alone", 10, burst=1, clock_ms=time.clock_ms
+        _redis(redis_url), key + ":alone", 10, burst=1, clock_ms=sim.clock_ms
     )
     assert alone.try_acquire() == 0
     assert workers[0].try_acquire() > 0  # the shared bucket is empty at this moment
 
 
 def test_a_burst_then_the_steady_rate(redis_url):
-    time = SimulatedTime()
+    sim = SimulatedTime()
     bucket = ratelimit.RedisTokenBucket(
         _redis(redis_url),
         f"test:smtp-rate:{uuid.uuid4().hex}",
         100,
         burst=10,
-        clock_ms=time.clock_ms,
-        sleep=time.sleep,
+        clock_ms=sim.clock_ms,
+        sleep=sim.sleep,
     )
     waits = [bucket.try_acquire() for _ in range(11)]
     assert waits[:10] == [0] * 10 and waits[10] == 10  # the 11th waits 1/100 s
-    time.sleep(0.5)  # half a second refills the burst, never more than the burst
+    sim.sleep(0.5)  # half a second refills the burst, never more than the burst
     assert [bucket.try_acquire() for _ in range(11)].count(0) == 10
 
 
@@ -78,11 +78,9 @@ def test_redis_unreachable_falls_back_to_the_process_limit():
     import redis
 
     client = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
-    time = SimulatedTime()
-    fallback = ratelimit.SlidingWindow(
-        1, clock=lambda: time.ms / 1000, sleep=lambda s: time.sleep(s)
-    )
-    bucket = ratelimit.RedisTokenBucket(client, "k", 1, fallback=fallback, sleep=time.sleep)
+    sim = SimulatedTime()
+    fallback = ratelimit.SlidingWindow(1, clock=lambda: sim.ms / 1000, sleep=lambda s: sim.sleep(s))
+    bucket = ratelimit.RedisTokenBucket(client, "k", 1, fallback=fallback, sleep=sim.sleep)
     assert bucket.acquire() == 0.0
     assert bucket.acquire() == pytest.approx(1.0)  # the second waited a (simulated) second
 

@@ -29,16 +29,23 @@ outcomes as they arrive, every ``checkpoint`` messages or ``checkpoint_seconds``
 most the messages accepted since the last checkpoint, per worker; the resend carries the same Message-ID (derived from the delivery id), so
 receivers that de-duplicate by Message-ID show it once. Making the window smaller costs a
 database write per message.
+
+A dropped database connection (a failover, a restart, ``pg_terminate_backend``) does not
+end the run: each store method reconnects and tries again for up to a minute
+(:data:`DB_RETRY_SECONDS`), holding the outcomes SMTP already gave, so nothing is resent.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import secrets
+import time
 from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.db.models import Count, F, Q
 
 from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
@@ -47,6 +54,42 @@ from mailsoftly.sending.engine import Recipient
 from mailsoftly.sending.messengers import Outcome, Result
 
 MAX_ATTEMPTS = 4
+# A dropped database connection (failover, restart, pg_terminate_backend) is retried for
+# this long before the run gives up; the rows stay leased and the sweep resumes them.
+DB_RETRY_SECONDS = 60.0
+
+log = logging.getLogger(__name__)
+
+
+def _db_retry(method):
+    """Run a store method again on a fresh connection when the database connection drops.
+
+    Safe because every write is a conditional UPDATE on our claim token: a retry of a
+    write that did commit changes nothing. Outcomes that SMTP already accepted are kept in
+    memory meanwhile, so a short outage neither loses nor duplicates a message.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        deadline = time.monotonic() + DB_RETRY_SECONDS
+        delay = 0.1
+        while True:
+            try:
+                return method(self, *args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                if (
+                    time.monotonic() + delay > deadline
+                    or transaction.get_connection(self.db).in_atomic_block
+                ):
+                    raise
+                log.warning("store %s: database error, retrying: %s", method.__name__, exc)
+                connections[self.db].close()
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    return wrapper
+
+
 RETRY_BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
 
@@ -92,6 +135,7 @@ class DeliveryStore:
                 )
         return ids
 
+    @_db_retry
     def next_batch(self, limit: int) -> list[Recipient]:
         from mailsoftly.campaigns import audience
 
@@ -136,6 +180,12 @@ class DeliveryStore:
         ).update(status=status, lease_expires_at=None, updated_at=clock.now(), **fields)
 
     def record(self, results: list[Result]) -> None:
+        bounced_ids = self._record_rows(results)
+        if bounced_ids:
+            self._mark_bounced(bounced_ids)
+
+    @_db_retry
+    def _record_rows(self, results: list[Result]) -> list[int]:
         now = clock.now()
         groups: dict[tuple, list[int]] = defaultdict(list)
         retries: list[Result] = []
@@ -156,15 +206,18 @@ class DeliveryStore:
                     self._finish(ids, DeliveryStatus.FAILED, smtp_code=code, reason=detail)
             if retries:
                 self._retry(retries, now)
-        if bounced_ids:
-            from mailsoftly.campaigns import audience
+        return bounced_ids
 
-            audience.mark_hard_bounced(
-                workspace=self.workspace,
-                contact_ids=list(
-                    self._rows.filter(id__in=bounced_ids).values_list("contact_id", flat=True)
-                ),
-            )
+    @_db_retry
+    def _mark_bounced(self, bounced_ids: list[int]) -> None:
+        from mailsoftly.campaigns import audience
+
+        audience.mark_hard_bounced(
+            workspace=self.workspace,
+            contact_ids=list(
+                self._rows.filter(id__in=bounced_ids).values_list("contact_id", flat=True)
+            ),
+        )
 
     def _retry(self, retries: list[Result], now) -> None:
         attempts = dict(
@@ -190,6 +243,7 @@ class DeliveryStore:
 
     # -- campaign state -------------------------------------------------------------------
 
+    @_db_retry
     def is_running(self) -> bool:
         status = (
             Campaign.objects.for_workspace(self.workspace)
@@ -199,11 +253,13 @@ class DeliveryStore:
         )
         return status == CampaignStatus.SENDING
 
+    @_db_retry
     def pause(self, reason: str) -> None:
         Campaign.objects.for_workspace(self.workspace).filter(
             pk=self.campaign.pk, status=CampaignStatus.SENDING
         ).update(status=CampaignStatus.PAUSED, status_reason=reason, updated_at=clock.now())
 
+    @_db_retry
     def update_counts(self) -> None:
         counts = dict(
             self._rows.order_by()
@@ -236,6 +292,7 @@ class DeliveryStore:
                     bounced=counts.get(DeliveryStatus.BOUNCED, 0),
                 )
 
+    @_db_retry
     def has_work(self) -> bool:
         """Rows still to send now or later (queued or held under a lease)."""
         return self._rows.filter(

@@ -38,7 +38,7 @@ from mailsoftly.campaigns.models import (
     Delivery,
     DeliveryStatus,
 )
-from mailsoftly.campaigns.store import MAX_ATTEMPTS, DeliveryStore
+from mailsoftly.campaigns.store import MAX_ATTEMPTS, DeliveryStore, _db_retry
 from mailsoftly.core import clock
 from mailsoftly.designs.mergetags import RenderError
 from mailsoftly.sending.engine import ComposeError, Recipient
@@ -228,6 +228,7 @@ class TransactionalStore(DeliveryStore):
         super().__init__(campaign=campaign)
         self._rows = self._rows.filter(pk__in=delivery_ids)
 
+    @_db_retry
     def next_batch(self, limit: int) -> list[Recipient]:
         from mailsoftly.contacts.emails import email_hash
         from mailsoftly.contacts.models import Suppression
