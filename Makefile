@@ -1,7 +1,10 @@
 # Mailsoftly: `make run` starts the demo, `make test` runs the whole suite.
 # Needs only Python 3.13 and pip (or uv); everything else is installed here.
 SHELL := /bin/bash
-UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+# The interpreter and uv are found before .venv/bin goes on PATH: the project's venv has
+# neither pip nor uv, so a second `make` must not pick its python3.
+PYTHON := $(shell PATH="$$(printf '%s' "$$PATH" | tr ':' '\n' | grep -vxF '$(CURDIR)/.venv/bin' | paste -sd:)" python3 -c 'import sys; print(sys.executable)' 2>/dev/null || echo python3)
+UV := $(shell uv --version >/dev/null 2>&1 && echo uv || echo $(PYTHON) -m uv)
 VENV_BIN := .venv/bin
 export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 
@@ -10,7 +13,7 @@ export PATH := $(CURDIR)/$(VENV_BIN):$(PATH)
 setup: deps assets
 
 uv:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --user uv || $(PYTHON) -m pip install --quiet uv
 
 deps: uv
 	@$(UV) sync --frozen --quiet
