@@ -314,6 +314,7 @@ if ENV.embedded_broker:
 # --- Sending (mailsoftly.sending) -----------------------------------------------------
 from kombu import Exchange as _KombuExchange  # noqa: E402
 from kombu import Queue as _KombuQueue  # noqa: E402
+
 # Campaign mail goes through the workspace's own SMTP server, else through SMTP_URL, else
 # into the regional capture (sending.CapturedMessage) that the campaign pages show.
 SENDING_SMTP_URL = ENV.smtp_url
