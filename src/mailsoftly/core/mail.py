@@ -59,6 +59,10 @@ def platform_mail_enqueue(*, to: list[str], subject: str, text: str, html: str =
 
     from mailsoftly.core.tasks import platform_mail_send_task
 
+    # Celery logs a task's arguments when it fails; show a count, never addresses or text.
+    shown = repr({"to": f"<{len(to)} recipient(s)>", "subject": "…", "text": "…"})
     transaction.on_commit(
-        lambda: platform_mail_send_task.delay(to=to, subject=subject, text=text, html=html)
+        lambda: platform_mail_send_task.apply_async(
+            kwargs={"to": to, "subject": subject, "text": text, "html": html}, kwargsrepr=shown
+        )
     )
