@@ -1,7 +1,8 @@
 """Messengers: the engine's only way out. ``push`` an envelope, ``flush`` to get outcomes.
 
 * :class:`SmtpMessenger` keeps a pool of persistent SMTP connections, one per thread, and
-  a shared sliding-window rate limit. Sockets release the GIL, so threads overlap the
+  a shared rate limit (:mod:`mailsoftly.sending.ratelimit`). Where the server offers
+  PIPELINING (RFC 2920) a message takes two round trips instead of four. Sockets release the GIL, so threads overlap the
   network waits while the engine builds and signs the next messages.
 * :class:`CaptureMessenger` stores each message in the workspace's region database
   (:class:`~mailsoftly.sending.models.CapturedMessage`) instead of sending it: the
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import queue
+import re
 import smtplib
 import ssl
 import threading
@@ -134,6 +136,59 @@ def smtp_send_one(conn: smtplib.SMTP, envelope: Envelope) -> Result:
     return Result(envelope.key, Outcome.SENT, 250)
 
 
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _fail(envelope: Envelope, code: int, message: bytes, *, recipient: bool = False) -> Result:
+    if code >= 500:
+        return Result(envelope.key, Outcome.BOUNCED if recipient else Outcome.FAILED, code,
+                      _decode(message))  # fmt: skip
+    return Result(envelope.key, Outcome.RETRY, code, _decode(message))
+
+
+def smtp_send_pipelined(conn: smtplib.SMTP, envelope: Envelope) -> Result:
+    """Send one message in two round trips instead of four (RFC 2920 PIPELINING).
+
+    MAIL, RCPT and DATA go out in one write and their three replies are read together;
+    then the message and its final dot. Classified like :func:`smtp_send_one`; a 421
+    (the server is closing) raises, so the pool drops the connection and retries.
+    """
+    conn.send(
+        b"MAIL FROM:" + smtplib.quoteaddr(envelope.mail_from).encode("ascii") + b"\r\n"
+        b"RCPT TO:" + smtplib.quoteaddr(envelope.rcpt_to).encode("ascii") + b"\r\n"
+        b"DATA\r\n"
+    )
+    replies = [conn.getreply() for _ in range(3)]
+    for code, message in replies:
+        if code == 421:
+            raise smtplib.SMTPResponseException(code, message)
+    (mail_code, mail_msg), (rcpt_code, rcpt_msg), (data_code, data_msg) = replies
+    if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
+        # A server should refuse DATA without a valid recipient; if it did not, end the
+        # (empty) message so the connection stays in step, and report the refusal.
+        conn.send(b".\r\n")
+        conn.getreply()
+    if mail_code != 250:
+        conn.rset()
+        return _fail(envelope, mail_code, mail_msg)
+    if rcpt_code not in (250, 251):
+        conn.rset()
+        return _fail(envelope, rcpt_code, rcpt_msg, recipient=True)
+    if data_code != 354:
+        conn.rset()
+        return _fail(envelope, data_code, data_msg)
+    body = _LEADING_DOT.sub(b"..", envelope.data)  # RFC 5321 4.5.2 dot-stuffing
+    if body[-2:] != b"\r\n":
+        body += b"\r\n"
+    conn.send(body + b".\r\n")
+    code, message = conn.getreply()
+    if code == 421:
+        raise smtplib.SMTPResponseException(code, message)
+    if code != 250:
+        return _fail(envelope, code, message)
+    return Result(envelope.key, Outcome.SENT, 250)
+
+
 class SmtpMessenger:
     """A pool of ``max_connections`` threads, each with one persistent connection."""
 
@@ -162,7 +217,8 @@ class SmtpMessenger:
         try:
             if conn is None:
                 conn = self._connect(self.config)
-            return conn, smtp_send_one(conn, envelope)
+            send = smtp_send_pipelined if conn.has_extn("pipelining") else smtp_send_one
+            return conn, send(conn, envelope)
         except smtplib.SMTPResponseException as exc:
             # e.g. 421 at greeting or mid-transaction: the server closes; nothing accepted.
             self._discard(conn)
