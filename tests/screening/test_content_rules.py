@@ -107,6 +107,13 @@ def test_a_brand_composed_with_a_phishing_word_holds_and_blocks_with_a_credentia
     assert asking.decision == Decision.BLOCK and "lookalike" in asking.codes
 
 
+def test_many_script_links_give_one_reason():
+    links = "".join(f'<a href="javascript:go({i})">Link {i}</a>' for i in range(20))
+    verdict = screen_content(campaign(links))
+    assert verdict.decision == Decision.BLOCK
+    assert verdict.codes.count("script_url") == 1
+
+
 def test_skeleton_folds_confusables():
     assert skeleton("ɡооgle") == skeleton("google")  # noqa: RUF001
 

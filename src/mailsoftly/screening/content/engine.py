@@ -153,7 +153,7 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
     seen: set[str] = set()
     sender = ctx.content.from_domain
     blocked = {registrable(d.lower().strip(".")) for d in ctx.content.blocklist if d.strip()}
-    counts = {"ip": 0, "short": 0, "bad": 0, "puny": 0, "mismatch": 0}
+    counts = {"ip": 0, "short": 0, "bad": 0, "puny": 0, "mismatch": 0, "script": 0}
 
     def asks_credentials() -> bool:
         text = f"{ctx.content.subject} {ctx.visible_text}"[:MAX_TEXT_CHARS]
@@ -168,6 +168,9 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
             continue
         seen.add(key)
         if url.scheme in {"javascript", "vbscript"}:
+            counts["script"] += 1
+            if counts["script"] > 1:
+                continue  # one reason says it; twenty links need not say it twenty times
             reasons.append(
                 _r(
                     "script_url",
