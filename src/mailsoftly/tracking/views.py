@@ -9,6 +9,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from mailsoftly.tracking import hits, selectors
@@ -31,6 +32,9 @@ def open_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 @never_cache
+# A mail reader may show the message in a frame (webmail panes, our capture view): the
+# redirect must be followable there, as it is through the WSGI fast path.
+@xframe_options_exempt
 def click_view(request: HttpRequest, token: str) -> HttpResponse:
     """Redirect to the stored destination of a signed link, and record the click."""
     destination = hits.click_hit(
@@ -38,7 +42,9 @@ def click_view(request: HttpRequest, token: str) -> HttpResponse:
     )
     if destination is None:
         return render(request, "tracking/link_not_found.html", status=404)
-    return HttpResponseRedirect(destination)
+    response = HttpResponseRedirect(destination)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @staff_member_required
