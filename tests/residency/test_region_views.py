@@ -70,3 +70,34 @@ def test_a_write_to_a_moving_workspace_gets_a_clear_423(logged_in_client, worksp
     assert not Contact.all_rows.for_workspace(workspace).exists()
     # Reading still works.
     assert logged_in_client.get(reverse("contacts:contact_list")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/contacts/", "/api/v1/contacts"])
+def test_an_unreachable_region_database_is_a_clear_503(rf, eu_workspace, user, monkeypatch, path):
+    from django.db import OperationalError, connections
+
+    from mailsoftly.residency.middleware import WorkspaceReadOnlyMiddleware
+
+    request = rf.get(path)
+    request.user, request.workspace = user, eu_workspace
+    eu = connections["eu"]
+    monkeypatch.setattr(eu, "is_usable", lambda: False)
+    monkeypatch.setattr(eu, "connection", eu.connection or object())
+    middleware = WorkspaceReadOnlyMiddleware(lambda r: None)
+    response = middleware.process_exception(request, OperationalError("connection refused"))
+    assert response.status_code == 503
+    body = response.content.decode()
+    assert "(European Union) cannot be reached right now. Nothing was changed" in body
+    if path.startswith("/api/"):
+        assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_database_error_with_the_region_reachable_stays_a_500(rf, eu_workspace, user):
+    from django.db import OperationalError
+
+    from mailsoftly.residency.middleware import WorkspaceReadOnlyMiddleware
+
+    request = rf.get("/contacts/")
+    request.user, request.workspace = user, eu_workspace
+    middleware = WorkspaceReadOnlyMiddleware(lambda r: None)
+    assert middleware.process_exception(request, OperationalError("deadlock")) is None
