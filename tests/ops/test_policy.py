@@ -171,3 +171,16 @@ def test_the_banner_costs_no_query_per_page_once_seen_and_a_new_version_shows_at
             _publish(kind="terms", version="t2", material=True)
         page = logged_in_client.get(dashboard).content.decode()
         assert "We are changing our Terms of service" in page
+
+
+@pytest.mark.policy("P32", "P35")
+def test_the_notice_mail_speaks_the_accounts_language(db, django_capture_on_commit_callbacks):
+    UserFactory(username="greta", email="greta@example.com", language="de")
+    with (
+        time_machine.travel(clock.now() + timedelta(seconds=5)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        _publish(material=True)
+    german = next(m for m in mail.outbox if m.to == ["greta@example.com"])
+    assert german.subject == "Wir ändern unsere Datenschutzerklärung"
+    assert "Die neue Version gilt ab" in german.body

@@ -141,9 +141,8 @@ def policy_notice_send(*, version_id: int) -> int:
     for user in users:
         with translation.override(user.language):
             context = {"user": user, "version": pv, "url": url}
-            subject = _("We are changing our %(document)s") % {
-                "document": pv.get_kind_display().lower()
-            }
+            # The document's name as displayed (no lower()): German capitalises nouns.
+            subject = _("We are changing our %(document)s") % {"document": pv.get_kind_display()}
             text = render_to_string("ops/email/policy_notice.txt", context)
         platform_mail_enqueue(to=[user.email], subject=subject, text=text)
         sent += 1
