@@ -107,6 +107,57 @@ def test_a_brand_composed_with_a_phishing_word_holds_and_blocks_with_a_credentia
     assert asking.decision == Decision.BLOCK and "lookalike" in asking.codes
 
 
+@pytest.mark.parametrize("host", ["yahoo.comm", "paypal.cmo", "amazon.local", "paypal"])
+def test_a_brand_on_a_suffix_that_does_not_exist_is_not_an_imitation(host):
+    # Nothing answers at yahoo.comm: a typo, not a fake Yahoo site.
+    assert brand_lookalike(host) is None
+
+
+@pytest.mark.parametrize("host", ["paypal.support", "yahoo.xyz", "apple.co.uk"])
+def test_a_brand_on_another_real_suffix_is_still_an_imitation(host):
+    look = brand_lookalike(host)
+    assert look is not None and look.kind == "skeleton"
+
+
+@pytest.mark.parametrize("host", ["yahoo.co.uk", "mail.yahoo.co.jp", "www.amazon.co.uk"])
+def test_a_brands_own_country_domains_are_not_lookalikes(host):
+    assert brand_lookalike(host) is None
+
+
+def test_a_link_to_a_non_existent_top_level_domain_is_a_mild_signal_of_its_own():
+    links = (
+        '<a href="https://groups.yahoo.comm/group/garden">our group</a>'
+        '<a href="https://news.garden.comm/">news</a>'
+    )
+    verdict = screen_content(campaign(links))
+    assert verdict.decision == Decision.PASS, verdict.to_dict()
+    assert verdict.codes.count("invalid_tld") == 1
+    assert "lookalike" not in verdict.codes
+    (reason,) = [r for r in verdict.reasons if r.code == "invalid_tld"]
+    assert "groups.yahoo.comm" in reason.message and "real top-level domain" in reason.message
+    assert 0 < reason.weight < 5
+
+
+def test_public_suffixes_come_from_the_bundled_list_without_the_network(monkeypatch):
+    import socket
+
+    from mailsoftly.screening.content import urls
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("the public suffix list must not be fetched")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    urls._suffixes.cache_clear()
+    urls.public_suffix.cache_clear()
+    urls.registrable.cache_clear()
+    assert urls.public_suffix("news.garden.co.uk") == "co.uk"
+    assert urls.public_suffix("xn--80ak6aa92e.xn--p1ai") == "xn--p1ai"
+    assert urls.public_suffix("shop.example") == "example"  # reserved for documentation
+    assert urls.public_suffix("yahoo.comm") == ""
+    assert urls.registrable("a.b.news.example.com.au") == "example.com.au"
+
+
 def test_many_script_links_give_one_reason():
     links = "".join(f'<a href="javascript:go({i})">Link {i}</a>' for i in range(20))
     verdict = screen_content(campaign(links))

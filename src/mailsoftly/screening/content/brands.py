@@ -40,7 +40,7 @@ BRANDS: dict[str, tuple[str, ...]] = {
     "binance": ("binance.com",),
     "metamask": ("metamask.io",),
     "steam": ("steampowered.com", "steamcommunity.com"),
-    "yahoo": ("yahoo.com",),
+    "yahoo": ("yahoo.com", "yahoo.co.uk", "yahoo.co.jp", "yahoo.fr", "yahoo.de", "ymail.com"),
     "spotify": ("spotify.com",),
     "twitter": ("twitter.com", "x.com"),
     "mailsoftly": ("mailsoftly.com",),

@@ -26,6 +26,7 @@ from mailsoftly.screening.content.urls import (
     brand_lookalike,
     domain_shown,
     parse_url,
+    public_suffix,
     registrable,
     same_owner,
     urls_in_text,
@@ -153,7 +154,7 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
     seen: set[str] = set()
     sender = ctx.content.from_domain
     blocked = {registrable(d.lower().strip(".")) for d in ctx.content.blocklist if d.strip()}
-    counts = {"ip": 0, "short": 0, "bad": 0, "puny": 0, "mismatch": 0, "script": 0}
+    counts = {"ip": 0, "short": 0, "bad": 0, "puny": 0, "mismatch": 0, "script": 0, "tld": 0}
 
     def asks_credentials() -> bool:
         text = f"{ctx.content.subject} {ctx.visible_text}"[:MAX_TEXT_CHARS]
@@ -245,6 +246,22 @@ def check_links(ctx: Context, deadline: Deadline) -> list[Reason]:
                         ),
                         weight=3.0,
                         domain=reg,
+                    )
+                )
+        if not public_suffix(url.ascii_host):
+            # yahoo.comm: a typo or an internal name, a link no reader can follow. Broken,
+            # not an imitation (nothing answers there), so it weighs far below a hold.
+            counts["tld"] += 1
+            if counts["tld"] == 1:
+                reasons.append(
+                    _r(
+                        "invalid_tld",
+                        gettext_noop(
+                            "A link's domain %(domain)s does not end in a real top-level "
+                            "domain, so it cannot be reached."
+                        ),
+                        weight=1.5,
+                        domain=host,
                     )
                 )
         look = brand_lookalike(host)

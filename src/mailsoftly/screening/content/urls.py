@@ -11,48 +11,31 @@ from urllib.parse import unquote, urlsplit
 
 from mailsoftly.screening.content.brands import BRANDS
 
-# Second-level public suffixes common enough to matter; anything else is treated as a
-# one-label suffix. A full public-suffix list is not needed to compare two domains.
-_TWO_LEVEL = frozenset(
-    [
-        "co.uk",
-        "org.uk",
-        "ac.uk",
-        "gov.uk",
-        "me.uk",
-        "ltd.uk",
-        "plc.uk",
-        "com.au",
-        "net.au",
-        "org.au",
-        "edu.au",
-        "gov.au",
-        "co.nz",
-        "org.nz",
-        "co.jp",
-        "ne.jp",
-        "or.jp",
-        "co.kr",
-        "com.br",
-        "com.cn",
-        "com.tw",
-        "com.hk",
-        "com.sg",
-        "com.mx",
-        "com.ar",
-        "co.za",
-        "co.in",
-        "org.in",
-        "net.in",
-        "com.tr",
-        "com.pl",
-        "co.il",
-        "com.ua",
-        "com.ru",
-        "com.my",
-        "co.id",
-    ]
-)
+# Names reserved for documentation and testing (RFC 2606, RFC 6761): not on the Public
+# Suffix List, but not a typo either; treated as one-label suffixes.
+RESERVED_SUFFIXES = ("example", "test", "invalid", "localhost")
+
+
+@functools.lru_cache(maxsize=1)
+def _suffixes():
+    import tldextract
+
+    # The Public Suffix List snapshot bundled with tldextract: never fetched over the
+    # network (no suffix_list_urls) and never written to disk (no cache_dir).
+    return tldextract.TLDExtract(
+        suffix_list_urls=(), cache_dir=None, extra_suffixes=RESERVED_SUFFIXES
+    )
+
+
+@functools.lru_cache(maxsize=16384)
+def public_suffix(host: str) -> str:
+    """``news.example.co.uk`` → ``co.uk``; ``""`` when the host ends in no real suffix
+    (``yahoo.comm``, ``intranet``): such a name cannot resolve on the Internet."""
+    host = host.lower().strip(".")
+    if not host:
+        return ""
+    return _suffixes()(host).suffix
+
 
 # Letters from other scripts (and digits) that render like Latin letters. NFKC folds the
 # fullwidth and mathematical forms first; this table covers what NFKC leaves alone.
@@ -132,13 +115,15 @@ def _is_ip(host: str) -> bool:
     return bool(re.fullmatch(r"(?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}", candidate))
 
 
+@functools.lru_cache(maxsize=16384)
 def registrable(host: str) -> str:
-    """``mail.news.example.co.uk`` → ``example.co.uk`` (good enough to compare owners)."""
+    """``mail.news.example.co.uk`` → ``example.co.uk``: the part a registrant owns, by the
+    Public Suffix List. A host with no real suffix keeps its last two labels."""
     labels = [label for label in host.lower().strip(".").split(".") if label]
-    if len(labels) <= 2:
-        return ".".join(labels)
-    if ".".join(labels[-2:]) in _TWO_LEVEL:
-        return ".".join(labels[-3:])
+    suffix = public_suffix(".".join(labels)) if labels else ""
+    if suffix:
+        n = suffix.count(".") + 1
+        return ".".join(labels[-(n + 1) :]) if len(labels) > n else suffix
     return ".".join(labels[-2:])
 
 
@@ -186,6 +171,10 @@ def brand_lookalike(host: str) -> Lookalike | None:
     from mailsoftly.screening.content.brands import PHISH_WORDS
 
     host = host.lower().strip(".")
+    if not public_suffix(host):
+        # yahoo.comm, paypal.local: a name no resolver answers cannot lead a reader to a
+        # fake site; the engine flags the broken suffix on its own, more mildly.
+        return None
     reg = registrable(host)
     labels = host.split(".")
     owner_label = reg.split(".")[0] if reg else ""

@@ -25,7 +25,7 @@ from mailsoftly.screening.models import (
 log = logging.getLogger(__name__)
 
 # Bump when rules change in a way that should re-screen cached content.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 MAX_STORED_HTML = 2_000_000
 
 
