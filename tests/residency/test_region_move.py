@@ -242,3 +242,13 @@ def test_the_management_command_moves_and_reports(filled, workspace):
         call_command("region_move", str(workspace.pk), "eu")
     with pytest.raises(CommandError, match="no region move 999"):
         call_command("region_move", "--resume", "999")
+
+
+def test_a_move_to_the_eu_needs_a_plan_with_eu_residency(workspace):
+    from mailsoftly.billing.models import Plan
+
+    Plan.objects.update(eu_residency=False)
+    with pytest.raises(services.RegionMoveRefused) as refused:
+        services.region_move_request(workspace=workspace, target="eu")
+    assert refused.value.args[0]
+    assert not RegionMove.objects.exists()

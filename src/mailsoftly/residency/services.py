@@ -55,6 +55,15 @@ def region_move_request(*, workspace, target: str, actor=None, request=None) -> 
         require_served(target)
     except RegionUnavailable as exc:
         raise RegionMoveRefused(str(exc)) from exc
+    if target == Region.EU:
+        # The same plan gate as creating an EU workspace (billing resource eu_residency).
+        from mailsoftly.billing.errors import LimitExceeded
+        from mailsoftly.billing.services import limit_check
+
+        try:
+            limit_check(workspace=workspace, resource="eu_residency")
+        except LimitExceeded as exc:
+            raise RegionMoveRefused(exc.message) from exc
     sending = Campaign.objects.for_workspace(workspace).filter(status=CampaignStatus.SENDING)
     if sending.exists():
         raise RegionMoveRefused(
