@@ -3,6 +3,8 @@ skeleton, signed with the sending domain's DKIM keys."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -68,13 +70,27 @@ class Composer:
         # workspace switched tracking off.
         self.tracker = Tracker(campaign=campaign)
 
+    @functools.cached_property
+    def _url_parts(self) -> dict[str, tuple[str, str]]:
+        # reverse() costs about 0.2 ms; per message it is the same URL around a new token.
+        marker = "MAILSOFTLYTOKEN"
+        parts = {}
+        for name in ("campaigns:unsubscribe", "tracking:preferences"):
+            head, _marker, tail = reverse(name, args=[marker]).partition(marker)
+            parts[name] = (self.base_url + head, tail)
+        return parts
+
+    def _url(self, name: str, token: str) -> str:
+        head, tail = self._url_parts[name]
+        return head + token + tail
+
     def unsubscribe_url(self, delivery_id: int) -> str:
         token = unsubscribe_token(region=self.region, delivery_id=delivery_id)
-        return self.base_url + reverse("campaigns:unsubscribe", args=[token])
+        return self._url("campaigns:unsubscribe", token)
 
     def preferences_url(self, delivery_id: int) -> str:
         token = unsubscribe_token(region=self.region, delivery_id=delivery_id)
-        return self.base_url + reverse("tracking:preferences", args=[token])
+        return self._url("tracking:preferences", token)
 
     def __call__(self, recipient: Recipient) -> Envelope:
         url = self.unsubscribe_url(recipient.key)
