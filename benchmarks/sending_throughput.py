@@ -3,7 +3,8 @@ ceiling measured in the same run.
 
 * The sink is a minimal SMTP server (asyncio, in its own process so it does not share our
   GIL) on 127.0.0.1. It counts every RCPT it accepts, so duplicates and missing are
-  measured, not assumed.
+  measured, not assumed. It offers PIPELINING (RFC 2920), as Postfix does;
+  ``--no-pipelining`` measures the pool without it.
 * Ceiling: pre-built ~20 KB messages pushed by our SMTP pool (16 persistent connections).
 * Per message, one core: the ``email`` package against the skeleton; dkimpy's RSA against
   OpenSSL RSA through ``cryptography``; Ed25519.
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 # --------------------------------------------------------------------------- the sink
 
 
-def _sink_process(port: int, control) -> None:
+def _sink_process(port: int, control, pipelining: bool = True) -> None:
     received: Counter[bytes] = Counter()
     state = {"messages": 0}
 
@@ -50,7 +51,11 @@ def _sink_process(port: int, control) -> None:
                     break
                 verb = line[:4].upper()
                 if verb in (b"EHLO", b"HELO"):
-                    writer.write(b"250-sink\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n")
+                    writer.write(
+                        b"250-sink\r\n250-8BITMIME\r\n"
+                        + (b"250-PIPELINING\r\n" if pipelining else b"")
+                        + b"250 SIZE 52428800\r\n"
+                    )
                 elif verb == b"MAIL":
                     rcpts = []
                     writer.write(b"250 2.1.0 OK\r\n")
@@ -101,13 +106,13 @@ def _sink_process(port: int, control) -> None:
 
 
 class Sink:
-    def __init__(self) -> None:
+    def __init__(self, *, pipelining: bool = True) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self._control, child = mp.Pipe()
         self._process = mp.get_context("fork").Process(
-            target=_sink_process, args=(self.port, child), daemon=True
+            target=_sink_process, args=(self.port, child, pipelining), daemon=True
         )
         self._process.start()
         if not self._control.poll(10) or self._control.recv() != "ready":
@@ -271,6 +276,24 @@ def _django(var_dir: str) -> None:
         call_command("migrate", database=database, verbosity=0)
 
 
+def _unlimited(workspace) -> None:
+    """An operator plan without limits: the audience is past every offered plan's allowance."""
+    from mailsoftly.billing.models import Plan, Subscription, SubscriptionStatus
+    from mailsoftly.billing.selectors import plan_list
+
+    plan_list()  # seeds the default plans
+    plan, _created = Plan.objects.get_or_create(
+        code="bench-unlimited",
+        defaults={"name": "Unlimited (benchmark)", "position": 1000, "active": False},
+    )
+    Plan.objects.filter(pk=plan.pk).update(
+        contacts_limit=None, emails_month_limit=None, smtp_pools_limit=None, api_access=True
+    )
+    Subscription.objects.update_or_create(
+        workspace=workspace, defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE}
+    )
+
+
 def _campaign(n: int, sink_port: int, *, dkim_on: bool, connections: int = 16):
     from mailsoftly.accounts.models import User
     from mailsoftly.campaigns import services as campaign_services
@@ -284,6 +307,7 @@ def _campaign(n: int, sink_port: int, *, dkim_on: bool, connections: int = 16):
     stamp = f"{time.time_ns()}"
     owner = User.objects.create(username=f"bench{stamp}", email=f"bench{stamp}@example.com")
     workspace = workspace_create(owner=owner, name=f"Bench {stamp}")
+    _unlimited(workspace)
     contact_list = ContactList.objects.for_workspace(workspace).create(
         workspace=workspace, name="All"
     )
@@ -368,6 +392,11 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument("--max-seconds", type=float, default=120)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument(
+        "--no-pipelining",
+        action="store_true",
+        help="the sink does not offer PIPELINING (the pool then takes four round trips)",
+    )
     args = parser.parse_args()
     _django(str(Path("var/bench").resolve()))
 
@@ -376,7 +405,7 @@ def main() -> None:
     for name, value in costs.items():
         print(f"  {name:28s} {value:7.3f}")
 
-    sink = Sink()
+    sink = Sink(pipelining=not args.no_pipelining)
     try:
         ceil = ceiling(sink, args.recipients, args.connections, args.max_seconds)
         print(
@@ -390,6 +419,7 @@ def main() -> None:
         sink.stop()
     result = {
         "recipients": args.recipients,
+        "pipelining": not args.no_pipelining,
         "msgs_per_s": round(signed["msgs_per_s"]),
         "msgs_per_s_no_dkim": round(plain["msgs_per_s"]),
         "ceiling_msgs_per_s": round(ceil["msgs_per_s"]),
