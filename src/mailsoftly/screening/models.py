@@ -56,6 +56,10 @@ class ScreeningResult(WorkspaceOwned):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    # A hold only because a check could not run (spamd down, a timeout) is screened again
+    # by the ``screening.retry_due`` beat task at ``retry_at``, backing off per attempt.
+    retry_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    retry_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

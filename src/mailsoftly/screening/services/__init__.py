@@ -1,5 +1,6 @@
 """Screening writes. The sending engine calls :func:`screening_gate` before sending."""
 
+from mailsoftly.screening.services.retry import screening_retry, screening_retry_due
 from mailsoftly.screening.services.review import screening_approve, screening_block
 from mailsoftly.screening.services.risk import (
     account_risk_assess,
@@ -27,6 +28,8 @@ __all__ = [
     "screening_approve",
     "screening_block",
     "screening_gate",
+    "screening_retry",
+    "screening_retry_due",
     "signup_record",
     "test_send_gate",
 ]

@@ -66,8 +66,8 @@ def _notify(*, workspace, result: ScreeningResult, approved: bool, comment: str)
     platform_mail_enqueue(to=to, subject=subject, text=text)
 
 
-def _release_campaign(workspace, campaign_id: int | None) -> None:
-    """An approved campaign that was paused for review goes on sending."""
+def release_campaign(workspace, campaign_id: int | None) -> None:
+    """A campaign paused for review goes on sending (the campaigns app's resume)."""
     if not campaign_id:
         return
     try:
@@ -123,7 +123,7 @@ def screening_approve(*, result: ScreeningResult, reviewer, comment: str = "", r
         review=Review.APPROVED,
         action="screening.approve",
     )
-    _release_campaign(workspace, result.campaign_id)
+    release_campaign(workspace, result.campaign_id)
     return result
 
 

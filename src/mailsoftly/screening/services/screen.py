@@ -6,11 +6,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from mailsoftly.core import clock
 from mailsoftly.screening.content import Content, screen_content
 from mailsoftly.screening.content.verdict import Reason
 from mailsoftly.screening.models import (
@@ -79,6 +82,11 @@ def content_hash(*, content: Content) -> str:
 # verdict is screened again on its next request while it still waits for review.
 TRANSIENT_CODES = frozenset({"spamassassin_unavailable", "timeout"})
 
+# What the user reads on a campaign the gate held; the retry task recognises a campaign
+# screening paused by it.
+HOLD_MESSAGE = gettext_noop("This email is waiting for a review by our team.")
+RISK_HOLD_MESSAGE = gettext_noop("New and high-risk accounts are reviewed before sending.")
+
 
 def _extra_reasons(content: Content) -> list[Reason]:
     if not getattr(settings, "SCREENING_SPAMASSASSIN", True):
@@ -101,6 +109,25 @@ def _transient(result: ScreeningResult) -> bool:
     )
 
 
+def retry_delay(attempt: int) -> timedelta:
+    """How long a hold because a check could not run waits before screening attempt
+    ``attempt + 1``: doubling from ``SCREENING_RETRY_BASE`` up to ``SCREENING_RETRY_MAX``
+    seconds, so a spamd that is down for hours is not asked every minute."""
+    base = float(getattr(settings, "SCREENING_RETRY_BASE", 60))
+    cap = float(getattr(settings, "SCREENING_RETRY_MAX", 3600))
+    return timedelta(seconds=min(base * 2 ** min(attempt, 32), cap))
+
+
+def _retry_fields(verdict, attempt: int) -> dict:
+    """When to screen again: only a hold some check could not finish is retried."""
+    transient = verdict.decision == Decision.HOLD and any(
+        r.code in TRANSIENT_CODES for r in verdict.reasons
+    )
+    if not transient:
+        return {"retry_at": None}
+    return {"retry_at": clock.now() + retry_delay(attempt), "retry_count": attempt}
+
+
 def content_screen(
     *,
     workspace,
@@ -117,8 +144,9 @@ def content_screen(
     Cached by content hash: the same content (with the same verified domains and
     blocklist) is screened once and the stored row is returned after that. A held verdict
     enters the operator queue (``review="pending"``). A hold only because a check could not
-    run (SpamAssassin down, a timeout) is screened again on the next request, and the row
-    updated, until an operator has decided it.
+    run (SpamAssassin down, a timeout) is screened again on the next request, and by the
+    ``screening.retry_due`` beat task with backoff (:mod:`.retry`), and the row updated,
+    until an operator has decided it.
     """
     content = Content(
         subject=subject or "",
@@ -157,6 +185,7 @@ def content_screen(
                 html=content.html[:MAX_STORED_HTML],
                 text=content.text[:MAX_STORED_HTML],
                 review=Review.PENDING if verdict.decision == Decision.HOLD else Review.NONE,
+                **_retry_fields(verdict, 0),
             )
     except IntegrityError:
         # Two workers screened the same content at once: the first row stands.
@@ -170,6 +199,7 @@ def _rescreen(rows, existing: ScreeningResult, content: Content, campaign_id) ->
         "score": verdict.score,
         "reasons": [r.to_dict() for r in verdict.reasons],
         "review": Review.PENDING if verdict.decision == Decision.HOLD else Review.NONE,
+        **_retry_fields(verdict, existing.retry_count + 1),
     }
     if campaign_id is not None:
         fields["campaign_id"] = campaign_id
@@ -320,11 +350,11 @@ def _gate(workspace, screen) -> Gate:
             decision=Decision.HOLD,
             result_id=result.pk,
             reasons=result.reasons,
-            message=_("New and high-risk accounts are reviewed before sending."),
+            message=_(RISK_HOLD_MESSAGE),
         )
     messages = {
         Decision.PASS: "",
-        Decision.HOLD: _("This email is waiting for a review by our team."),
+        Decision.HOLD: _(HOLD_MESSAGE),
         Decision.BLOCK: _("This email was blocked. Fix the reasons shown and resubmit."),
     }
     return Gate(
