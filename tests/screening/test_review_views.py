@@ -116,3 +116,45 @@ def test_a_result_of_another_workspace_is_404(logged_in_client, eu_workspace):
     )
     assert logged_in_client.get(reverse("screening:result", args=[other.pk])).status_code == 404
     assert logged_in_client.get("/screening/results/99999/").status_code == 404
+
+
+def test_an_operator_can_block_and_suspend_the_account_in_one_decision(
+    staff_client, held, workspace, django_capture_on_commit_callbacks
+):
+    from mailsoftly.screening.models import AccountRisk
+    from mailsoftly.screening.services import test_send_gate
+
+    page = staff_client.get(urls(held)["detail"]).content.decode()
+    assert "Also suspend this account from sending" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            urls(held)["decide"],
+            {"decision": "block", "comment": "Phishing run", "suspend": "on"},
+        )
+    assert response.status_code == 302
+    risk = AccountRisk.objects.get(workspace_id=workspace.pk)
+    assert risk.suspended_at is not None and risk.suspended_reason == "Phishing run"
+    assert AuditEvent.objects.filter(action="screening.suspend").count() == 1
+    gate = test_send_gate(
+        workspace=workspace,
+        subject="Hello",
+        from_address="a@shop.example",
+        html="<p>Hello</p>",
+        text="Hello",
+    )
+    assert not gate.allowed and "suspended" in gate.message
+
+
+def test_suspending_without_blocking_is_refused_next_to_the_box(staff_client, held, workspace):
+    from mailsoftly.screening.models import AccountRisk
+
+    response = staff_client.post(
+        urls(held)["decide"], {"decision": "approve", "comment": "", "suspend": "on"}
+    )
+    assert response.status_code == 400
+    assert "only together with a block" in response.content.decode()
+    held.refresh_from_db()
+    assert held.review == Review.PENDING
+    assert not AccountRisk.objects.filter(
+        workspace_id=workspace.pk, suspended_at__isnull=False
+    ).exists()

@@ -160,6 +160,24 @@ def test_editing_the_design_screens_again(workspace):
     assert second.pk != first.pk
 
 
+def test_a_blocked_campaign_shows_its_reasons_and_passes_once_edited_and_resubmitted(workspace):
+    from tests.screening.helpers import CLEAN_HTML
+
+    script_link = '<p><a href="javascript:steal()">Claim your prize</a></p>'
+    campaign = make_campaign(workspace, html=CLEAN_HTML.replace("</body>", script_link + "</body>"))
+    gate = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
+    assert not gate.allowed and gate.decision == "block"
+    assert "Fix the reasons shown" in gate.message
+    (reason,) = [r for r in gate.reasons if r["code"] == "script_url"]
+    assert "runs script code" in reason["message"] and reason["message"]
+    # The user removes the link and sends again: the new content is screened afresh.
+    design = campaign.design
+    design.compiled_html = design.source = CLEAN_HTML
+    design.save()
+    again = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
+    assert again.allowed and again.decision == "pass" and again.result_id != gate.result_id
+
+
 # ------------------------------------------------------------------ account risk
 
 
@@ -212,6 +230,18 @@ def test_suspended_account_cannot_send(workspace):
     gate = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
     assert not gate.allowed and gate.decision == "block"
     assert AccountRisk.objects.get(workspace=workspace).suspended_reason == "spam run"
+
+
+def test_suspending_an_account_is_for_staff_and_audit_logged(workspace, user):
+    from mailsoftly.audit.models import AuditEvent
+
+    with pytest.raises(PermissionError):
+        services.account_suspend(workspace=workspace, by=user, reason="no")
+    assert not AccountRisk.objects.filter(workspace=workspace, suspended_at__isnull=False).exists()
+    staff = UserFactory(is_staff=True)
+    services.account_suspend(workspace=workspace, by=staff, reason="phishing run")
+    event = AuditEvent.objects.get(action="screening.suspend", actor=staff)
+    assert event.after == {"reason": "phishing run"}
 
 
 def test_test_sends_pass_the_same_gate(workspace):

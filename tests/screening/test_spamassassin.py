@@ -7,6 +7,8 @@ as the test tells it to: a score, a refusal, nonsense, or nothing at all.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from mailsoftly.screening import services, spamassassin
@@ -178,3 +180,58 @@ def test_an_operator_decision_on_a_spamd_hold_stands(workspace, settings, with_s
     again = screen(workspace)
     assert again.pk == held.pk and again.review == Review.BLOCKED
     assert with_spamd.requests == []
+
+
+# ------------------------------------------------------------------ the spamc program
+
+
+@pytest.fixture
+def fake_spamc(tmp_path, monkeypatch):
+    """A ``spamc`` on PATH: a shell script that reads the message and answers as told."""
+
+    def install(body: str):
+        script = tmp_path / "spamc"
+        script.write_text(f"#!/bin/sh\ncat > {tmp_path}/message.eml\n{body}\n")
+        script.chmod(0o755)
+        monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ.get('PATH', '')}")
+        return tmp_path / "message.eml"
+
+    return install
+
+
+def test_without_spamd_url_the_spamc_program_is_asked(fake_spamc):
+    received = fake_spamc('echo "6.5/5.0"')
+    (reason,) = reasons(None)
+    assert reason.code == "spamassassin" and reason.weight == 6.5
+    assert "6.5" in reason.message and "5.0" in reason.message
+    assert b"Subject: Spring news" in received.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        # spamc -x prints "0/0" and exits 69 when spamd cannot be reached.
+        ('echo "0/0"; exit 69', "exit status 69"),
+        ('echo "0/0"; exit 75', "exit status 75"),
+        ('echo "not a score"', "not a score"),
+        ("exit 0", "not a score"),
+    ],
+)
+def test_spamc_that_cannot_score_holds_the_content(fake_spamc, body, words):
+    fake_spamc(body)
+    (reason,) = reasons(None)
+    assert reason.code == spamassassin.UNAVAILABLE and reason.forces == Decision.HOLD
+    assert words in reason.message
+
+
+def test_spamc_reporting_spam_exits_1_and_still_scores(fake_spamc):
+    fake_spamc('echo "12.0/5.0"; exit 1')
+    (reason,) = reasons(None)
+    assert reason.code == "spamassassin" and reason.weight == 12.0
+
+
+def test_spamc_that_does_not_answer_in_time_holds_the_content(fake_spamc):
+    fake_spamc("exec sleep 30")
+    (reason,) = reasons(None, timeout=0.3)
+    assert reason.code == spamassassin.UNAVAILABLE and reason.forces == Decision.HOLD
+    assert "did not answer within 0.3 s" in reason.message

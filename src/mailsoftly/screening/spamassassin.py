@@ -149,6 +149,10 @@ def spamc_check(message: bytes, *, timeout: float = TIMEOUT_SECONDS) -> SpamdRes
         raise SpamdError(f"spamc did not answer within {timeout:g} s") from exc
     except OSError as exc:
         raise SpamdError(f"spamc could not run ({exc})") from exc
+    # With -c, spamc exits 0 (ham) or 1 (spam); anything else is its own failure (69: spamd
+    # unreachable, 75: temporary failure), even though it still prints a "0/0" score.
+    if done.returncode not in (0, 1):
+        raise SpamdError(f"spamc could not check the message (exit status {done.returncode})")
     score, sep, threshold = done.stdout.decode("latin-1").strip().partition("/")
     try:
         score_f, threshold_f = float(score), float(threshold) if sep else 5.0

@@ -68,18 +68,22 @@ def review_decide(request: HttpRequest, region: str, pk: int) -> HttpResponse:
             {"item": item, "region": region, "form": form},
             status=400,
         )
-    decide = (
-        services.screening_approve
-        if form.cleaned_data["decision"] == "approve"
-        else services.screening_block
-    )
     try:
-        decide(
-            result=item,
-            reviewer=request.user,
-            comment=form.cleaned_data["comment"],
-            request=request,
-        )
+        if form.cleaned_data["decision"] == "approve":
+            services.screening_approve(
+                result=item,
+                reviewer=request.user,
+                comment=form.cleaned_data["comment"],
+                request=request,
+            )
+        else:
+            services.screening_block(
+                result=item,
+                reviewer=request.user,
+                comment=form.cleaned_data["comment"],
+                request=request,
+                suspend=form.cleaned_data["suspend"],
+            )
     except ValidationError as exc:
         form.add_error(None, exc)
         return render(

@@ -127,11 +127,17 @@ def screening_approve(*, result: ScreeningResult, reviewer, comment: str = "", r
     return result
 
 
-def screening_block(*, result: ScreeningResult, reviewer, comment: str = "", request=None):
-    """Block held content: it never sends as is; the team is told why and can resubmit."""
+def screening_block(
+    *, result: ScreeningResult, reviewer, comment: str = "", request=None, suspend: bool = False
+):
+    """Block held content: it never sends as is; the team is told why and can resubmit.
+
+    With ``suspend``, the operator also suspends the account from sending (audit-logged
+    on its own, :func:`~.risk.account_suspend`), with the comment as the reason.
+    """
     if not (comment or "").strip():
         raise ValidationError({"comment": _("Say why, so the sender can fix it.")})
-    _decide(
+    workspace = _decide(
         result=result,
         reviewer=reviewer,
         comment=comment,
@@ -139,4 +145,8 @@ def screening_block(*, result: ScreeningResult, reviewer, comment: str = "", req
         review=Review.BLOCKED,
         action="screening.block",
     )
+    if suspend:
+        from mailsoftly.screening.services.risk import account_suspend
+
+        account_suspend(workspace=workspace, by=reviewer, reason=comment, request=request)
     return result
