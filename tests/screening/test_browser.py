@@ -1,8 +1,9 @@
 """In a real browser: a phishing-like design is held, shown in the review queue, approved
 by an operator, and then sent (policy P16).
 
-The sending engine asks :func:`mailsoftly.screening.services.screening_gate` before the
-first message; this test plays that caller's part (send only when the gate allows).
+The campaign goes through the real send path: the send task asks the screening gate
+before its first message and pauses the campaign on a hold; the operator's approval
+resumes it (``campaigns.services.campaign_resume``) and the messages go out.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from mailsoftly.campaigns import services as campaign_services
-from mailsoftly.campaigns.models import Campaign
+from mailsoftly.campaigns.models import Campaign, CampaignStatus
 from mailsoftly.screening.services import screening_gate
 from mailsoftly.sending.models import CapturedMessage
 from tests.campaigns.helpers import make_list, people
@@ -40,15 +41,6 @@ def _signed_in(browser, live_server, user):
     return context, page
 
 
-def _send_if_allowed(workspace, campaign_id):
-    gate = screening_gate(workspace=workspace, campaign_id=campaign_id)
-    if gate.allowed:
-        campaign = Campaign.objects.for_workspace(workspace).get(pk=campaign_id)
-        campaign.workspace = workspace
-        campaign_services.campaign_send(campaign=campaign)
-    return gate
-
-
 def test_phishing_design_is_held_reviewed_approved_and_sent(
     _chromium, live_server, workspace, settings
 ):
@@ -59,8 +51,11 @@ def test_phishing_design_is_held_reviewed_approved_and_sent(
         list_ids=[contact_list.pk]
     )
 
-    gate = _send_if_allowed(workspace, campaign.pk)
-    assert not gate.allowed and gate.decision == "hold"
+    campaign = Campaign.objects.for_workspace(workspace).get(pk=campaign.pk)
+    campaign_services.campaign_send(campaign=campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.PAUSED
+    assert campaign.status_reason == "This email is waiting for a review by our team."
     assert not CapturedMessage.objects.for_workspace(workspace).exists()
 
     staff = UserFactory(is_staff=True, username="operator")
@@ -82,7 +77,9 @@ def test_phishing_design_is_held_reviewed_approved_and_sent(
     finally:
         context.close()
 
-    gate = _send_if_allowed(workspace, campaign.pk)
-    assert gate.allowed
+    # The approval resumed the campaign, and it went out through the normal send path.
+    campaign.refresh_from_db()
+    assert campaign.status == CampaignStatus.SENT
     sent = CapturedMessage.objects.for_workspace(workspace).filter(campaign_id=campaign.pk)
     assert sent.count() == 2
+    assert screening_gate(workspace=workspace, campaign_id=campaign.pk).allowed
