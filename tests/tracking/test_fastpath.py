@@ -74,3 +74,28 @@ def test_other_paths_go_to_django(db):
     status, _, body = _call("/healthz")
     assert status.startswith("200") and b'"ok"' in body
     assert Client().get("/healthz").status_code == 200
+
+
+def test_repeated_clicks_on_a_link_do_not_read_it_again_on_postgresql(
+    sent_campaign, deliveries, django_assert_max_num_queries
+):
+    import pytest
+    from django.db import connections
+
+    if connections[sent_campaign.workspace.database].vendor != "postgresql":
+        pytest.skip("SQLite may reuse a deleted row's id: the link memo is PostgreSQL only")
+    from mailsoftly.tracking import hits, recorder
+
+    if recorder._client() is None:
+        pytest.skip("without Redis each click is written to the database at once")
+
+    link = link_get_or_create(campaign=sent_campaign, url="https://shop.example/memo")
+    paths = [
+        f"/c/{tokens.click_token(region='us', delivery_id=d.pk, link_id=link.pk)}"
+        for d in deliveries
+    ]
+    assert _call(paths[0])[1]["Location"] == "https://shop.example/memo"
+    with django_assert_max_num_queries(0):  # events wait in Redis; the link is remembered
+        for path in paths[1:]:
+            assert _call(path)[1]["Location"] == "https://shop.example/memo"
+    assert ("us", link.pk) in hits._LINKS

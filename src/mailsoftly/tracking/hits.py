@@ -1,13 +1,16 @@
 """The two hot paths, shared by the Django views and the WSGI fast path.
 
-Each does at most one indexed read (the click's link), one cache round trip (the open
-flood cap) and one append to the event buffer, and never raises because of the event
-store: the pixel always answers and a valid click always redirects.
+With Redis, an open is one round trip (a script that counts the flood cap and appends
+the event) and a click is one append, after reading its link from a small per-process
+memo (links never change once written) or, on a miss, one indexed read. Neither ever
+raises because of the event store: the pixel always answers and a valid click always
+redirects.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 
 from django.core.cache import cache
 
@@ -42,18 +45,60 @@ def _flooding(target: tokens.Target, ip: str | None) -> bool:
 def open_hit(token: str, *, ip: str | None, user_agent: str) -> None:
     """Record an open for a valid token; anything else is ignored."""
     target = tokens.read(token, kind="open")
-    if target is None or _flooding(target, ip):
+    if target is None:
         return
-    recorder.record(
-        recorder.new_event(
-            kind=EventKind.OPEN,
-            region=target.region,
-            delivery_id=target.delivery_id,
-            at=clock.now().isoformat(),
-            ip=ip,
-            ua=user_agent[:512],
-        )
+    event = recorder.new_event(
+        kind=EventKind.OPEN,
+        region=target.region,
+        delivery_id=target.delivery_id,
+        at=clock.now().isoformat(),
+        ip=ip,
+        ua=user_agent[:512],
     )
+    capped = recorder.record_capped(
+        event,
+        cap_key=f"trk:o:{target.region}:{target.delivery_id}:{ip}",
+        cap=OPENS_PER_DELIVERY_AND_IP_PER_HOUR,
+        window_s=3600,
+    )
+    if capped is None and not _flooding(target, ip):  # no Redis: the cache counts
+        recorder.record(event)
+
+
+# link id -> (url, is_honeypot, expires): a link's row never changes once written, so a
+# short memo per process spares the database on most clicks. The expiry bounds how long
+# a purged campaign's links keep redirecting in a long-lived worker. PostgreSQL only:
+# SQLite can hand a deleted row's id to a new row, which the memo would then misdirect.
+_LINKS: dict[tuple[str, int], tuple[str, bool, float]] = {}
+LINK_MEMO_SECONDS = 300
+LINK_MEMO_SIZE = 20_000
+
+
+def _memo_allowed(region: str) -> bool:
+    from django.db import connections
+
+    from mailsoftly.core.regions import REGION_DATABASES, Region
+
+    return connections[REGION_DATABASES[Region(region)]].vendor == "postgresql"
+
+
+def _link(region: str, link_id: int) -> tuple[str, bool] | None:
+    now = time.monotonic()
+    found = _LINKS.get((region, link_id))
+    if found is not None and found[2] > now:
+        return found[0], found[1]
+    row = (
+        Link.objects.dangerously_all_workspaces(region)
+        .filter(pk=link_id)
+        .values_list("url", "is_honeypot")
+        .first()
+    )
+    if row is None or not _memo_allowed(region):
+        return row
+    if len(_LINKS) >= LINK_MEMO_SIZE:
+        _LINKS.clear()
+    _LINKS[(region, link_id)] = (row[0], row[1], now + LINK_MEMO_SECONDS)
+    return row
 
 
 def click_hit(token: str, *, ip: str | None, user_agent: str) -> str | None:
@@ -61,26 +106,22 @@ def click_hit(token: str, *, ip: str | None, user_agent: str) -> str | None:
     target = tokens.read(token, kind="click")
     if target is None:
         return None
-    link = (
-        Link.objects.dangerously_all_workspaces(target.region)
-        .filter(pk=target.link_id)
-        .only("url", "is_honeypot")
-        .first()
-    )
+    link = _link(target.region, target.link_id)
     if link is None:
         return None
+    url, is_honeypot = link
     recorder.record(
         recorder.new_event(
             kind=EventKind.CLICK,
             region=target.region,
             delivery_id=target.delivery_id,
-            link_id=link.pk,
+            link_id=target.link_id,
             at=clock.now().isoformat(),
             ip=ip,
             ua=user_agent[:512],
         )
     )
-    if link.is_honeypot or not link.url.lower().startswith(("http://", "https://")):
+    if is_honeypot or not url.lower().startswith(("http://", "https://")):
         return None
     # Exactly the stored URL: none of the destination's parameters removed, none added.
-    return link.url
+    return url

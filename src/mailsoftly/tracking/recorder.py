@@ -78,6 +78,12 @@ return 1
 """
 
 
+@cache
+def _capped_append(client):
+    # Sent once, then called by its digest (EVALSHA): the script text is not resent.
+    return client.register_script(_CAPPED_APPEND)
+
+
 def record_capped(event: dict, *, cap_key: str, cap: int, window_s: int) -> bool | None:
     """Append ``event`` unless ``cap_key`` has been seen ``cap`` times in the window.
 
@@ -88,7 +94,7 @@ def record_capped(event: dict, *, cap_key: str, cap: int, window_s: int) -> bool
         return None
     try:
         return bool(
-            client.eval(_CAPPED_APPEND, 2, cap_key, STREAM, cap, window_s, json.dumps(event))
+            _capped_append(client)(keys=[cap_key, STREAM], args=[cap, window_s, json.dumps(event)])
         )
     except Exception:
         logger.warning("tracking stream unavailable; writing the event directly")
