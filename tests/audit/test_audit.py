@@ -226,3 +226,60 @@ def test_directory_targets_keep_their_readable_label(user, workspace):
     assert event.target_label == "Acme"
     newsletter = audit_record(action="newsletter.send", target=("newsletter", "-", "Spring"))
     assert newsletter.target_label == "Spring"
+
+
+# --- IP addresses kept for a limited time (issue: retention of IP-bearing logs) --------
+
+
+def test_ip_and_user_agent_are_forgotten_after_90_days_and_the_row_stays(user, workspace):
+    from mailsoftly.audit.services import audit_anonymise_expired, ip_retention
+    from mailsoftly.audit.tasks import audit_purge_expired_task
+
+    assert ip_retention() == timedelta(days=90)
+    with time_machine.travel("2026-01-01 12:00Z", tick=False) as traveller:
+        old = audit_record(request=_request(user, workspace), action="member.removed")
+        traveller.shift(timedelta(days=2))
+        recent = audit_record(request=_request(user, workspace), action="member.restored")
+        traveller.shift(timedelta(days=89))  # old: 91 days, recent: 89 days
+
+        assert audit_purge_expired_task() == 1
+        assert audit_anonymise_expired() == 0  # a second run has nothing left to forget
+
+    old, recent = AuditEvent.objects.get(pk=old.pk), AuditEvent.objects.get(pk=recent.pk)
+    assert (old.ip, old.user_agent) == (None, "")
+    assert (old.action, old.actor_id, old.workspace_id) == ("member.removed", user.pk, workspace.pk)
+    assert recent.ip == "203.0.113.7" and recent.user_agent.startswith("Mozilla")
+
+
+def test_the_ip_retention_is_configurable(user, workspace, settings):
+    from mailsoftly.audit.services import audit_anonymise_expired
+
+    settings.AUDIT_IP_RETENTION_DAYS = 7
+    with time_machine.travel("2026-01-01 12:00Z", tick=False) as traveller:
+        event = audit_record(request=_request(user, workspace), action="x")
+        traveller.shift(timedelta(days=8))
+        assert audit_anonymise_expired() == 1
+    assert AuditEvent.objects.get(pk=event.pk).ip is None
+
+
+def test_forgetting_the_ip_is_the_only_update_the_database_allows(user, workspace):
+    from django.db import DatabaseError, connections, transaction
+
+    event = audit_record(request=_request(user, workspace), action="member.removed")
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            "UPDATE audit_auditevent SET ip = NULL, user_agent = '' WHERE id = %s", [event.pk]
+        )
+    with (
+        pytest.raises(DatabaseError),
+        transaction.atomic(),
+        connections["default"].cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE audit_auditevent SET ip = NULL, user_agent = '', action = %s WHERE id = %s",
+            ["forged", event.pk],
+        )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.ip, stored.user_agent, stored.action) == (None, "", "member.removed")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk=event.pk).update(ip=None, user_agent="")

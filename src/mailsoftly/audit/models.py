@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 
 # Set only by the retention purge; every other attempt to delete an audit row is refused.
 _purge_allowed: ContextVar[bool] = ContextVar("mailsoftly_audit_purge", default=False)
+# Set only by the IP anonymisation, the one update allowed (and the database agrees).
+_anonymise_allowed: ContextVar[bool] = ContextVar("mailsoftly_audit_anonymise", default=False)
+FORGOTTEN = {"ip": None, "user_agent": ""}
 
 
 class AppendOnlyError(RuntimeError):
@@ -19,6 +22,8 @@ class AppendOnlyError(RuntimeError):
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        if _anonymise_allowed.get() and kwargs == FORGOTTEN:
+            return super().update(**kwargs)
         raise AppendOnlyError("audit rows are append-only")
 
     def bulk_update(self, *args, **kwargs):

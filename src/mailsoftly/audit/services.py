@@ -9,15 +9,21 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 
-from mailsoftly.audit.models import AuditEvent, _purge_allowed
+from mailsoftly.audit.models import FORGOTTEN, AuditEvent, _anonymise_allowed, _purge_allowed
 from mailsoftly.core import clock
 
 DEFAULT_RETENTION_DAYS = 400
+DEFAULT_IP_RETENTION_DAYS = 90
 PURGE_BATCH = 1000
 
 
 def retention() -> timedelta:
     return timedelta(days=getattr(settings, "AUDIT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def ip_retention() -> timedelta:
+    """How long an audit row keeps the IP address and user agent it was written with."""
+    return timedelta(days=getattr(settings, "AUDIT_IP_RETENTION_DAYS", DEFAULT_IP_RETENTION_DAYS))
 
 
 def _client_ip(request) -> str | None:
@@ -133,3 +139,28 @@ def audit_purge_expired(*, now: datetime | None = None) -> int:
             deleted += count
     finally:
         _purge_allowed.reset(token)
+
+
+def audit_anonymise_expired(*, now: datetime | None = None) -> int:
+    """Forget the IP address and user agent of audit rows older than :func:`ip_retention`.
+
+    The row itself (who did what to which object, when) stays until :func:`retention`.
+    In batches; running it twice is harmless (the second run finds nothing to forget).
+    """
+    cutoff = (now or clock.now()) - ip_retention()
+    forgotten = 0
+    token = _anonymise_allowed.set(True)
+    try:
+        while True:
+            ids = list(
+                AuditEvent.objects.filter(created_at__lt=cutoff)
+                .filter(models.Q(ip__isnull=False) | ~models.Q(user_agent=""))
+                .order_by("id")
+                .values_list("id", flat=True)[:PURGE_BATCH]
+            )
+            if not ids:
+                return forgotten
+            with transaction.atomic():
+                forgotten += AuditEvent.objects.filter(id__in=ids).update(**FORGOTTEN)
+    finally:
+        _anonymise_allowed.reset(token)

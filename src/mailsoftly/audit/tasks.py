@@ -7,5 +7,6 @@ from mailsoftly.audit import services
 
 @shared_task(name="audit.purge_expired")
 def audit_purge_expired_task() -> int:
-    """Drop audit rows past retention. Idempotent: a second run finds nothing to delete."""
-    return services.audit_purge_expired()
+    """Daily: forget IP addresses past their retention (90 days by default), then drop rows
+    past theirs. Idempotent: a second run finds nothing to do."""
+    return services.audit_anonymise_expired() + services.audit_purge_expired()
