@@ -10,11 +10,49 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Concat, Lower
 from django.utils.translation import gettext_lazy as _
 
 from mailsoftly.core.tenancy import WorkspaceOwned
+
+
+class BulkOwned(WorkspaceOwned):
+    """WorkspaceOwned for the tables an import fills by the million (contacts and their
+    subscriptions, tags and consent records).
+
+    The trash columns get no full index here, only a partial one over trashed rows (see
+    :func:`trash_indexes`): almost every row is live, so a full index is pure write cost
+    for each imported row while the restore and the purge only ever look for trashed ones.
+    """
+
+    trashed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
+
+    class Meta(WorkspaceOwned.Meta):
+        abstract = True
+
+
+def trash_indexes(prefix: str) -> list[models.Index]:
+    trashed = models.Q(trashed_at__isnull=False)
+    return [
+        models.Index(fields=["trashed_at"], condition=trashed, name=f"{prefix}_trashed"),
+        models.Index(
+            fields=["trashed_by"],
+            condition=models.Q(trashed_by__isnull=False),
+            name=f"{prefix}_trashed_by",
+        ),
+    ]
 
 
 class ContactStatus(models.TextChoices):
@@ -25,7 +63,15 @@ class ContactStatus(models.TextChoices):
     BLOCKLISTED = "blocklisted", _("Blocklisted")
 
 
-class Contact(WorkspaceOwned):
+class Contact(BulkOwned):
+    # No single-column index: every index of this table starts with the workspace.
+    workspace = models.ForeignKey(
+        "teams.Workspace",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
     email = models.CharField(_("email"), max_length=320)
     email_key = models.CharField(max_length=320, editable=False)
     # SHA-256 of email_key: what the suppression list matches, even for erased addresses.
@@ -70,6 +116,7 @@ class Contact(WorkspaceOwned):
             models.Index(fields=["workspace", "status"], name="contact_ws_status"),
             models.Index(fields=["workspace", "created_at"], name="contact_ws_created"),
             models.Index(fields=["workspace", "email_hash"], name="contact_ws_hash"),
+            *trash_indexes("contact"),
         ]
 
     def __str__(self) -> str:
@@ -98,7 +145,7 @@ class Tag(WorkspaceOwned):
         return self.name
 
 
-class ContactTag(WorkspaceOwned):
+class ContactTag(BulkOwned):
     # No index of its own: contacttag_unique (contact, tag) serves lookups by contact.
     contact = models.ForeignKey(
         Contact, on_delete=models.CASCADE, related_name="tag_links", db_index=False
@@ -109,6 +156,7 @@ class ContactTag(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["contact", "tag"], name="contacttag_unique"),
         ]
+        indexes = trash_indexes("contacttag")
 
 
 class ListVisibility(models.TextChoices):
@@ -146,7 +194,7 @@ class SubscriptionStatus(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
 
 
-class Subscription(WorkspaceOwned):
+class Subscription(BulkOwned):
     # No single-column indexes: subscription_unique (contact, list) serves lookups by contact
     # and subscription_list_status (list, status) lookups by list. Fewer indexes to
     # maintain is what a large import spends its time on.
@@ -168,7 +216,10 @@ class Subscription(WorkspaceOwned):
         constraints = [
             models.UniqueConstraint(fields=["contact", "contact_list"], name="subscription_unique"),
         ]
-        indexes = [models.Index(fields=["contact_list", "status"], name="subscription_list_status")]
+        indexes = [
+            models.Index(fields=["contact_list", "status"], name="subscription_list_status"),
+            *trash_indexes("subscription"),
+        ]
 
 
 class FieldType(models.TextChoices):
@@ -222,7 +273,7 @@ class ConsentSource(models.TextChoices):
     API = "api", _("API")
 
 
-class ConsentRecord(WorkspaceOwned):
+class ConsentRecord(BulkOwned):
     """How, where and when a contact agreed to hear from the workspace (P20, P39)."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
@@ -242,6 +293,7 @@ class ConsentRecord(WorkspaceOwned):
     class Meta:
         verbose_name = _("consent record")
         ordering = ["-given_at", "-id"]
+        indexes = trash_indexes("consent")
 
 
 class SuppressionReason(models.TextChoices):

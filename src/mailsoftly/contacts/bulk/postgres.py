@@ -42,7 +42,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
     ip inet,
     contact_id bigint,
     created boolean NOT NULL DEFAULT false,
-    active boolean NOT NULL DEFAULT true,
+    active boolean,  -- the existing contact's status is active (NULL: new)
     suppressed boolean NOT NULL DEFAULT false
 ) ON COMMIT DELETE ROWS
 """
@@ -65,31 +65,44 @@ def _sql() -> dict[str, str]:
         _t(Suppression),
     )
     return {
-        "suppressed": f"""
-            UPDATE {STAGE} s SET suppressed = true FROM {supp} p
-            WHERE p.workspace_id = %(ws)s AND p.trashed_at IS NULL
-              AND p.email_hash = s.email_hash""",
-        "existing": f"""
-            UPDATE {STAGE} s SET contact_id = c.id, active = (c.status = %(active)s)
-            FROM {contact} c
-            WHERE s.contact_id IS NULL AND c.workspace_id = %(ws)s
-              AND c.trashed_at IS NULL AND c.email_key = s.email_key""",
+        # Scalar subqueries, never joins: each staged row probes the unique index on
+        # (workspace, email_key) once. A join would be planned from statistics that a new
+        # workspace or a fresh staging table does not have yet, and a nested loop the wrong
+        # way round costs contacts x staged rows. The workspace id is given as
+        # ``(SELECT id)`` so the planner uses its generic estimate: with the literal, a
+        # workspace the statistics have not seen yet looks empty, and the planner walks all
+        # of its contacts through the workspace index for every staged row.
+        "lookup": f"""
+            UPDATE {STAGE} s SET
+                (contact_id, active) = (
+                    SELECT c.id, c.status = %(active)s FROM {contact} c
+                    WHERE c.workspace_id = (SELECT %(ws)s::bigint) AND c.trashed_at IS NULL
+                      AND c.email_key = s.email_key),
+                suppressed = EXISTS (
+                    SELECT 1 FROM {supp} p
+                    WHERE p.workspace_id = (SELECT %(ws)s::bigint) AND p.trashed_at IS NULL
+                      AND p.email_hash = s.email_hash)
+            WHERE s.contact_id IS NULL""",
         "new_count": f"""
             SELECT count(*) FROM {STAGE} WHERE contact_id IS NULL AND NOT suppressed""",
-        # Rows inserted by someone else meanwhile conflict and are skipped here; the
-        # "existing" statement runs again afterwards and finds them.
+        # New contacts get their ids from the table's sequence first, so no statement below
+        # has to match rows by address again (a join the planner can get badly wrong on a
+        # staging table without statistics).
+        "allocate": f"""
+            UPDATE {STAGE} SET contact_id = nextval(%(seq)s::regclass), created = true
+            WHERE contact_id IS NULL AND NOT suppressed""",
+        # Rows someone else inserted meanwhile conflict and are skipped here; "orphans" then
+        # forgets the ids that were not used and "lookup" finds the other writer's rows.
         "insert": f"""
-            WITH ins AS (
-                INSERT INTO {contact} (workspace_id, email, email_key, email_hash, first_name,
-                    last_name, status, fields, source, created_at, updated_at)
-                SELECT %(ws)s, email, email_key, email_hash, coalesce(first_name, ''),
-                    coalesce(last_name, ''), %(active)s, fields, %(source)s, %(now)s, %(now)s
-                FROM {STAGE} WHERE contact_id IS NULL AND NOT suppressed ORDER BY n
-                ON CONFLICT (workspace_id, email_key) WHERE trashed_at IS NULL DO NOTHING
-                RETURNING id, email_key
-            )
-            UPDATE {STAGE} s SET contact_id = ins.id, created = true
-            FROM ins WHERE s.email_key = ins.email_key""",
+            INSERT INTO {contact} (id, workspace_id, email, email_key, email_hash, first_name,
+                last_name, status, fields, source, created_at, updated_at)
+            SELECT contact_id, %(ws)s, email, email_key, email_hash, coalesce(first_name, ''),
+                coalesce(last_name, ''), %(active)s, fields, %(source)s, %(now)s, %(now)s
+            FROM {STAGE} WHERE created ORDER BY n
+            ON CONFLICT (workspace_id, email_key) WHERE trashed_at IS NULL DO NOTHING""",
+        "orphans": f"""
+            UPDATE {STAGE} s SET contact_id = NULL, created = false
+            WHERE s.created AND NOT EXISTS (SELECT 1 FROM {contact} c WHERE c.id = s.contact_id)""",
         "update": f"""
             WITH changed AS (
                 UPDATE {contact} c SET
@@ -98,7 +111,10 @@ def _sql() -> dict[str, str]:
                     fields = c.fields || s.fields,
                     updated_at = %(now)s
                 FROM {STAGE} s
-                WHERE s.contact_id = c.id AND NOT s.created AND c.workspace_id = %(ws)s
+                -- The staged ids came from "lookup", scoped to the workspace. No workspace
+                -- condition here on purpose: it would invite a plan that walks all of the
+                -- workspace's contacts instead of probing the primary key per staged row.
+                WHERE s.contact_id = c.id AND NOT s.created
                   AND (c.first_name, c.last_name, c.fields) IS DISTINCT FROM
                       (coalesce(s.first_name, c.first_name),
                        coalesce(s.last_name, c.last_name), c.fields || s.fields)
@@ -110,7 +126,7 @@ def _sql() -> dict[str, str]:
                 subscribed_at, confirmed_at, created_at, updated_at)
             SELECT %(ws)s, contact_id, %(list)s, %(subscribed)s, %(now)s, %(now)s, %(now)s,
                 %(now)s
-            FROM {STAGE} WHERE contact_id IS NOT NULL AND active AND NOT suppressed
+            FROM {STAGE} WHERE contact_id IS NOT NULL AND active IS NOT FALSE AND NOT suppressed
             ON CONFLICT (contact_id, contact_list_id) DO NOTHING""",
         "consent": f"""
             INSERT INTO {consent} (workspace_id, contact_id, contact_list_id, source, given_at,
@@ -165,6 +181,7 @@ def upsert(
     }
     tag_ids = options.tag_ids
     connection = connections[workspace.database]
+    params["seq"] = _sequence(connection)
     with connection.cursor() as cursor:
         cursor.execute(STAGE_DDL)
         cursor.execute(sql["clear"])
@@ -187,20 +204,19 @@ def upsert(
                         r.optin_ip,
                     )
                 )
-        # Fresh statistics, so the joins below probe the contacts' unique index per staged
-        # row instead of hashing the whole contacts table.
-        cursor.execute(f"ANALYZE {STAGE}")
-        cursor.execute(sql["suppressed"], params)
-        cursor.execute(sql["existing"], params)
+        cursor.execute(sql["lookup"], params)
         cursor.execute(sql["new_count"])
         candidates = cursor.fetchone()[0]
         if check_limit is not None:
             check_limit(candidates)
-        cursor.execute(sql["insert"], params)
-        result.created = cursor.rowcount
-        if result.created < candidates:
-            # A concurrent writer added some of these addresses after our lookup.
-            cursor.execute(sql["existing"], params)
+        if candidates:
+            cursor.execute(sql["allocate"], params)
+            cursor.execute(sql["insert"], params)
+            result.created = cursor.rowcount
+            if result.created < candidates:
+                # A concurrent writer added some of these addresses after our lookup.
+                cursor.execute(sql["orphans"])
+                cursor.execute(sql["lookup"], params)
         if options.update:
             cursor.execute(sql["update"], params)
             result.updated = cursor.fetchone()[0]
@@ -226,6 +242,18 @@ def upsert(
         if options.timeline:
             ids = [pk for pk, _ in result.created_ids] + [pk for pk, _ in result.updated_ids]
             cursor.execute(sql["timeline"], {**params, "ids": ids})
+
+
+_SEQUENCE: dict[str, str] = {}
+
+
+def _sequence(connection) -> str:
+    """The name of the contacts' id sequence (an identity column's own sequence)."""
+    if connection.alias not in _SEQUENCE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [_t(Contact)])
+            _SEQUENCE[connection.alias] = cursor.fetchone()[0]
+    return _SEQUENCE[connection.alias]
 
 
 def _updated(cursor, sql, by_number, options) -> list[tuple[int, ContactRow]]:
