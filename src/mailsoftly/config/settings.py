@@ -98,7 +98,7 @@ TEMPLATES = [
 
 # --- Databases -------------------------------------------------------------------------
 # "default" is the global directory (accounts, memberships, the workspace-to-region index)
-# and also the US region's content. "eu" holds EU workspaces' content and nothing else.
+# and also the directory region's content. Each other region's database holds its content.
 # mailsoftly.core.regions.RegionRouter decides which model goes where.
 _db = _environ.Env()
 
@@ -119,7 +119,17 @@ def _database(url: str) -> dict:
     return config
 
 
-DATABASES = {"default": _database(ENV.database_url), "eu": _database(ENV.database_url_eu)}
+# Regions come from REGIONS (or DATABASE_URL / DATABASE_URL_EU); the directory region's
+# database is "default", every other region's alias is its name (core.regions).
+DATABASES = {
+    ("default" if region.name == ENV.directory_region else region.name): _database(
+        region.database_url
+    )
+    for region in ENV.regions
+}
+MAILSOFTLY_REGIONS = list(ENV.region_names)
+MAILSOFTLY_DIRECTORY_REGION = ENV.directory_region
+MAILSOFTLY_WORKER_REGIONS = ENV.worker_regions
 DATABASE_ROUTERS = ["mailsoftly.core.regions.RegionRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -239,7 +249,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 # Each region's files live under their own root (policy P40): EU files never in the US tree.
-MAILSOFTLY_REGION_MEDIA_ROOTS = {"us": VAR_DIR / "media" / "us", "eu": VAR_DIR / "media" / "eu"}
+MAILSOFTLY_REGION_MEDIA_ROOTS = {region.name: region.media_root for region in ENV.regions}
 
 # --- Mail ------------------------------------------------------------------------------
 # Without SMTP_URL every outgoing platform message is captured in the Outbox
