@@ -217,3 +217,37 @@ def test_many_rows_in_one_call(workspace, unlimited_plan):
         Contact.objects.for_workspace(workspace).order_by("pk").values_list("email", flat=True)
     )
     assert ids[:3] == ["p0@example.org", "p1@example.org", "p2@example.org"]
+
+
+def test_an_address_added_meanwhile_is_treated_as_existing(workspace, monkeypatch):
+    """Someone adds one of the addresses between the lookup and the insert (PostgreSQL:
+    ON CONFLICT skips it and the batch links to the other writer's contact)."""
+    from django.db import connections
+
+    from mailsoftly.contacts import bulk
+
+    if connections[workspace.database].vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the batch's lock keeps others out")
+    contact_list = ContactListFactory(workspace=workspace)
+
+    def meanwhile(_workspace):
+        def check(new):
+            ContactFactory(workspace=workspace, email="race@example.org", first_name="Other")
+
+        return check
+
+    monkeypatch.setattr(bulk, "_limit_checker", meanwhile)
+    result = contacts_upsert_many(
+        workspace=workspace,
+        rows=[row(1, "race@example.org", first_name="Mine"), row(2, "calm@example.org")],
+        contact_list_id=contact_list.pk,
+    )
+    assert (result.created, result.skipped) == (1, 1)
+    race = contact(workspace, "race@example.org")
+    assert race.first_name == "Other"
+    subscribed = Subscription.objects.for_workspace(workspace).values_list(
+        "contact__email_key", flat=True
+    )
+    assert sorted(subscribed) == ["calm@example.org", "race@example.org"]
+    # No consent record claims the import created the other writer's contact.
+    assert not ConsentRecord.objects.for_workspace(workspace).filter(contact=race).exists()
