@@ -5,8 +5,9 @@ runs a fresh worker process that migrates an empty database, uploads the file th
 ``contact_import_upload`` and runs the import task (``contact_import_run``: streaming reader,
 email-validator, in-file dedupe, batched writes with consent records and tags). It prints
 rows/s and the worker's peak RSS. On PostgreSQL it also loads the same file with plain COPY
-into a bare table in the same run and reports import rate / COPY rate, and it times a
-segment count over all imported contacts (median of 5).
+into a bare table in the same run and reports import rate / COPY rate. It then times a
+segment count over all imported contacts and two searches of the contacts page (medians
+of 5), and one API bulk upsert of 10,000 new contacts through the real request path.
 
 Run: .venv/bin/python benchmarks/contacts_import.py [--rows N] [--db sqlite,pg]
 PostgreSQL: PG_URL (default postgres://postgres@127.0.0.1:5432); databases
@@ -74,10 +75,36 @@ def _unlimited(workspace) -> None:
         code="bench-unlimited",
         defaults={"name": "Unlimited (benchmark)", "position": 1000, "active": False},
     )
-    Plan.objects.filter(pk=plan.pk).update(contacts_limit=None, emails_month_limit=None)
+    Plan.objects.filter(pk=plan.pk).update(
+        contacts_limit=None, emails_month_limit=None, api_access=True
+    )
     Subscription.objects.update_or_create(
         workspace=workspace, defaults={"plan": plan, "status": SubscriptionStatus.ACTIVE}
     )
+
+
+def _bulk_api(workspace, owner) -> float:
+    """Seconds for POST /api/v1/contacts/bulk with 10,000 new contacts (real request path)."""
+    from django.test import Client
+
+    from mailsoftly.api.services import ALL_SCOPES, api_key_create
+
+    _key, token = api_key_create(
+        workspace=workspace, user=owner, name="Bench", scopes=list(ALL_SCOPES)
+    )
+    items = [{"email": f"bulk.{i}@example.net", "first_name": f"B{i}"} for i in range(10_000)]
+    client = Client()
+    started = time.perf_counter()
+    response = client.post(
+        "/api/v1/contacts/bulk",
+        json.dumps({"items": items}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200 or response.json()["created"] != 10_000:
+        raise SystemExit(f"bulk API: {response.status_code} {response.content[:300]!r}")
+    return elapsed
 
 
 def worker(backend: str, csv_path: Path, rows: int) -> dict:
@@ -162,6 +189,16 @@ def worker(backend: str, csv_path: Path, rows: int) -> dict:
     result["segment_count_ms"] = statistics.median(timings) * 1000
     result["segment_matches"] = count
     result["contacts"] = Contact.objects.for_workspace(workspace).count()
+    for name, term in (("search_email_ms", f"person.{rows // 2}@"), ("search_name_ms", "last4321")):
+        timings = []
+        for _ in range(5):
+            started = time.perf_counter()
+            found = list(selectors.contact_list(workspace=workspace, search=term)[:50])
+            timings.append(time.perf_counter() - started)
+        if not found:
+            raise SystemExit(f"{backend}: search for {term!r} found nothing")
+        result[name] = statistics.median(timings) * 1000
+    result["bulk_api_10k_s"] = _bulk_api(workspace, owner)
     if backend == "pg":
         with connections["default"].cursor() as cursor:
             cursor.execute("DROP TABLE IF EXISTS bench_copy")
@@ -231,14 +268,27 @@ def main() -> None:
                 f"{backend}: {result['rows_per_s']:,.0f} rows/s ({result['seconds']:.1f} s; "
                 f"{result['rows_per_cpu_s']:,.0f} rows per worker CPU-second), "
                 f"peak RSS {result['peak_rss_mb']:.0f} MB, segment count "
-                f"{result['segment_count_ms']:.0f} ms over {result['contacts']:,} contacts",
+                f"{result['segment_count_ms']:.0f} ms over {result['contacts']:,} contacts, "
+                f"search {result['search_email_ms']:.1f} ms (address) / "
+                f"{result['search_name_ms']:.1f} ms (name), "
+                f"API bulk upsert of 10,000 new contacts {result['bulk_api_10k_s']:.2f} s",
                 flush=True,
             )
+            if "copy_rows_per_s" in result:
+                print(
+                    f"{backend}: plain COPY of the same file {result['copy_rows_per_s']:,.0f}"
+                    f" rows/s; import / COPY = {result['rows_per_s'] / result['copy_rows_per_s']:.3f}"
+                    " (target 0.5)",
+                    flush=True,
+                )
             prefix = "pg" if backend == "pg" else "sqlite"
             figures[f"{prefix}_rows_per_s"] = round(result["rows_per_s"])
             figures[f"{prefix}_rows_per_cpu_s"] = round(result["rows_per_cpu_s"])
             figures[f"{prefix}_peak_rss_mb"] = round(result["peak_rss_mb"])
             figures[f"{prefix}_segment_count_ms"] = round(result["segment_count_ms"], 1)
+            figures[f"{prefix}_search_email_ms"] = round(result["search_email_ms"], 1)
+            figures[f"{prefix}_search_name_ms"] = round(result["search_name_ms"], 1)
+            figures[f"{prefix}_bulk_api_10k_s"] = round(result["bulk_api_10k_s"], 2)
             if "copy_rows_per_s" in result:
                 figures["pg_copy_rows_per_s"] = round(result["copy_rows_per_s"])
                 figures["pg_import_to_copy_ratio"] = round(
