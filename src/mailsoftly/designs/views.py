@@ -244,6 +244,8 @@ def design_rename(request: HttpRequest, pk: int) -> HttpResponse:
     name = request.POST.get("name", "").strip()
     if not name:
         messages.error(request, _("A design needs a name."))
+    elif "\x00" in name:  # PostgreSQL cannot store it; Django forms refuse it the same way
+        messages.error(request, _("Null characters are not allowed."))
     else:
         services.design_rename(design=design, user=request.user, name=name)
         messages.success(request, _("Renamed."))
