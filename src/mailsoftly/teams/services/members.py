@@ -35,6 +35,8 @@ def member_role_change(
 ) -> Membership:
     """Make a member an Admin or an Admin a Member. The Primary Admin role moves only by
     :func:`primary_admin_transfer`."""
+    if role not in Role.values:  # junk is no permission question (and NUL breaks the audit)
+        raise TeamError(_("Choose Admin or Member."))
     target = ("teams.membership", membership.pk, str(membership.user))
     details = {"role": role}
     require(
