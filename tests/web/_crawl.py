@@ -260,10 +260,11 @@ def hostile_form_bodies(forms: list[dict[str, str]], extra: dict | None):
             yield f"form{number}-{label}", {**fixed, **dict.fromkeys(visible, value)}
 
 
-def hostile_json_bodies(extra: dict | None):
-    """(label, raw body) pairs for JSON endpoints."""
+def hostile_json_bodies(extra: dict | None, *, malformed: bool = True):
+    """(label, raw body) pairs for JSON endpoints (the parser is shared: malformed JSON
+    needs trying through one method only)."""
     names = {*COMMON_FIELDS, *(extra or {})}
-    for number, raw in enumerate(MALFORMED_JSON):
+    for number, raw in enumerate(MALFORMED_JSON if malformed else ()):
         yield f"malformed{number}", raw
     yield "empty-object", "{}"
     for label, value in HOSTILE_JSON_VALUES.items():

@@ -225,7 +225,7 @@ def crawl(client, pat: _crawl.Pattern, *, real_kwargs=None, headers=None, counts
 
     if pat.is_api:
         for method in ("post", "put", "patch"):
-            for label, raw in _crawl.hostile_json_bodies(None):
+            for label, raw in _crawl.hostile_json_bodies(None, malformed=method == "post"):
                 response = getattr(client, method)(
                     target, data=raw, content_type="application/json", headers=headers
                 )
