@@ -85,15 +85,6 @@ KNOWN_500: dict[str, list[tuple[str, str]]] = {
             "(src/mailsoftly/web/views.py:38)",
         )
     ],
-    "sending:bounce_hook_create": [
-        (
-            "NUL",
-            "sending bug (PostgreSQL only): bounce_hook_create stores the posted name "
-            "unchecked; a NUL byte makes psycopg raise DataError 'PostgreSQL text fields "
-            "cannot contain NUL (0x00) bytes' (src/mailsoftly/sending/services.py:187 "
-            "BounceHook...create, via sending/views.py:176)",
-        )
-    ],
     "account_reset_password": [
         (
             "idna",

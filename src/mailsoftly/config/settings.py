@@ -338,7 +338,11 @@ CELERY_TASK_QUEUES = tuple(
     _KombuQueue(name, _KombuExchange(name), routing_key=name)
     for name in ("transactional", "celery")
 )
-CELERY_TASK_ROUTES = {"campaigns.transactional_send": {"queue": "transactional"}}
+# Platform mail (sign-up confirmation, password reset, invitations) is transactional too.
+CELERY_TASK_ROUTES = {
+    "campaigns.transactional_send": {"queue": "transactional"},
+    "core.platform_mail_send": {"queue": "transactional"},
+}
 if not ENV.embedded_broker:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"queue_order_strategy": "priority"}
 # Starts due scheduled campaigns and picks up retries and expired leases.
