@@ -4,20 +4,27 @@ A token names the region, the delivery and (for clicks) the link, plus a truncat
 HMAC-SHA256 under the project's secret key. It carries no personal data and cannot be
 forged or altered: any change fails the signature and the endpoint answers 404.
 
-    open:  <region><delivery36>.<sig>
-    click: <region><delivery36>.<link36>.<sig>
+    open:  <region>_<delivery36>.<sig>
+    click: <region>_<delivery36>.<link36>.<sig>
+
+``<region>`` is the configured region's two-letter name, so any region the operator adds
+works. Tokens issued before regions became configurable carry a one-letter code instead
+(``u`` for us, ``e`` for eu, no ``_``) and still verify: they are in mail already sent.
+A token naming a region this installation does not (or no longer) configure reads as None.
 """
 
 from __future__ import annotations
 
 import base64
 import hmac
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.crypto import salted_hmac
 
-REGION_CODES = {"us": "u", "eu": "e"}
-CODE_REGIONS = {code: region for region, code in REGION_CODES.items()}
+# One-letter region codes of the first token format; read only, never issued any more.
+LEGACY_CODES = {"u": "us", "e": "eu"}
+_REGION_SEP = "_"
 _SIG_BYTES = 12
 _MAX_ID = 2**63 - 1
 
@@ -44,14 +51,29 @@ def _sig(kind: str, body: str) -> str:
     return base64.urlsafe_b64encode(mac[:_SIG_BYTES]).decode().rstrip("=")
 
 
+def _region_part(region: str) -> str:
+    if not (len(region) == 2 and region.isascii() and region.isalpha() and region.islower()):
+        raise ValueError(f"{region!r} is not a region name (two lowercase letters)")
+    return f"{region}{_REGION_SEP}"
+
+
 def open_token(*, region: str, delivery_id: int) -> str:
-    body = f"{REGION_CODES[region]}{_b36(delivery_id)}"
+    body = f"{_region_part(str(region))}{_b36(delivery_id)}"
     return f"{body}.{_sig('open', body)}"
 
 
 def click_token(*, region: str, delivery_id: int, link_id: int) -> str:
-    body = f"{REGION_CODES[region]}{_b36(delivery_id)}.{_b36(link_id)}"
+    body = f"{_region_part(str(region))}{_b36(delivery_id)}.{_b36(link_id)}"
     return f"{body}.{_sig('click', body)}"
+
+
+def _split_region(body: str) -> tuple[str | None, str]:
+    """(region, rest) of a signed body, in the current or the legacy format."""
+    if body[2:3] == _REGION_SEP:
+        region = body[:2]
+        ok = region.isascii() and region.isalpha() and region.islower()
+        return (region if ok else None), body[3:]
+    return LEGACY_CODES.get(body[:1]), body[1:]
 
 
 def _id(raw: str) -> int | None:
@@ -61,8 +83,9 @@ def _id(raw: str) -> int | None:
     return value if 0 < value <= _MAX_ID else None
 
 
-def read(token: str, *, kind: str) -> Target | None:
-    """The target a token names, or None for anything malformed, truncated or forged."""
+def read(token: str, *, kind: str, regions: Iterable[str] | None = None) -> Target | None:
+    """The target a token names, or None for anything malformed, truncated or forged,
+    or naming a region outside ``regions`` (default: the configured regions)."""
     if not isinstance(token, str) or len(token) > 80:
         return None
     body, _, signature = token.rpartition(".")
@@ -70,9 +93,15 @@ def read(token: str, *, kind: str) -> Target | None:
         return None
     if not hmac.compare_digest(signature.encode(), _sig(kind, body).encode()):
         return None
-    region = CODE_REGIONS.get(body[:1])
-    parts = body[1:].split(".")
+    region, rest = _split_region(body)
+    parts = rest.split(".")
     if region is None or len(parts) != (2 if kind == "click" else 1):
+        return None
+    if regions is None:
+        from mailsoftly.core.regions import region_names
+
+        regions = region_names()
+    if region not in regions:
         return None
     delivery_id = _id(parts[0])
     link_id = _id(parts[1]) if kind == "click" else None
