@@ -165,6 +165,15 @@ def test_segment_builder_saves_and_counts(logged_in_client, workspace):
     assert b"b@home.example" not in listed.content
 
 
+def test_a_segment_without_conditions_is_refused_with_a_message(logged_in_client, workspace):
+    response = logged_in_client.post(
+        reverse("contacts:segment_create"), {"name": "Everyone?", "match": "all"}
+    )
+    assert response.status_code == 200
+    assert "would match every contact" in response.content.decode()
+    assert not Segment.objects.for_workspace(workspace).exists()
+
+
 def test_lists_fields_and_suppression_pages(logged_in_client, workspace):
     response = logged_in_client.post(
         reverse("contacts:list_list"),

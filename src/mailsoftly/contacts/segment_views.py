@@ -76,6 +76,16 @@ def _rules_from_post(data) -> dict:
     return {"match": data.get("match", "all"), "conditions": conditions}
 
 
+def _rules_refusal(rules: dict) -> ValidationError | None:
+    """The builder saves nothing without a condition: such a segment would match everyone,
+    and sending to it by mistake is costly (the API refuses it the same way)."""
+    if rules.get("conditions"):
+        return None
+    return ValidationError(
+        {"rules": _("Add at least one condition: a segment without one would match every contact.")}
+    )
+
+
 def _rows(rules: dict) -> list[dict]:
     flat = [c for c in rules.get("conditions", []) if isinstance(c, dict) and "field" in c]
     rows = [
@@ -121,7 +131,9 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 def segment_create(request: HttpRequest) -> HttpResponse:
     form = forms.SegmentForm(request.POST or None, initial={"match": "all"})
     rules = _rules_from_post(request.POST) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (refusal := _rules_refusal(rules)):
+        apply_errors(form, refusal)
+    elif request.method == "POST" and form.is_valid():
         try:
             segment = services.segment_create(
                 workspace=request.workspace, name=form.cleaned_data["name"], rules=rules
@@ -142,7 +154,9 @@ def segment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         initial={"name": segment.name, "match": segment.rules.get("match", "all")},
     )
     rules = _rules_from_post(request.POST) if request.method == "POST" else None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and (refusal := _rules_refusal(rules)):
+        apply_errors(form, refusal)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.segment_update(segment=segment, name=form.cleaned_data["name"], rules=rules)
         except ValidationError as exc:
