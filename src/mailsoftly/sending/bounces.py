@@ -33,8 +33,11 @@ _ADDRESS = (
 _ADDRESS_RE = re.compile(_ADDRESS)
 _STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
 _REPLY_RE = re.compile(r"(?<![\d.#])([45][0-5]\d)(?:[ -]|$)", re.MULTILINE)
-_DELIVERY_HEADER_RE = re.compile(r"X-Mailsoftly-Delivery:\s*(us|eu)\.(\d{1,18})", re.IGNORECASE)
-_MESSAGE_ID_RE = re.compile(r"<(us|eu)\.(\d{1,18})\.(\d{1,18})@[^>\s]+>", re.IGNORECASE)
+# A region is any two-letter name; _find_delivery keeps only the configured ones.
+_DELIVERY_HEADER_RE = re.compile(
+    r"X-Mailsoftly-Delivery:\s*([a-z]{2})\.(\d{1,18})(?!\d)", re.IGNORECASE
+)
+_MESSAGE_ID_RE = re.compile(r"<([a-z]{2})\.(\d{1,18})\.(\d{1,18})@[^>\s]+>", re.IGNORECASE)
 _SOFT_WORDS = re.compile(
     r"mailbox (?:is )?full|over ?quota|quota exceeded|exceeded (?:the )?(?:storage|quota)"
     r"|insufficient (?:system )?storage|temporar(?:y|ily)|try (?:again )?later|deferred"
@@ -417,14 +420,23 @@ def _addresses(text: str) -> list[str]:
 
 
 def _find_delivery(result: Bounce, raw_text: str) -> None:
-    """Our header first; else our Message-ID (``<region.campaign.delivery@domain>``)."""
-    match = _DELIVERY_HEADER_RE.search(raw_text)
-    if match:
-        result.region, result.delivery_id = match.group(1).lower(), int(match.group(2))
-        return
+    """Our header first; else our Message-ID (``<region.campaign.delivery@domain>``).
+
+    The region is any region this installation configures (``REGIONS``); a look-alike
+    naming another two-letter prefix is someone else's and is skipped.
+    """
+    from mailsoftly.core.regions import region_names
+
+    regions = region_names()
+    for match in _DELIVERY_HEADER_RE.finditer(raw_text):
+        if match.group(1).lower() in regions:
+            result.region, result.delivery_id = match.group(1).lower(), int(match.group(2))
+            return
     for found in _MESSAGE_ID_RE.finditer(raw_text):
         if found.group(0).strip() == result.message_id:
             continue  # the bounce's own Message-ID is not ours
+        if found.group(1).lower() not in regions:
+            continue
         result.region, result.delivery_id = found.group(1).lower(), int(found.group(3))
         return
 
