@@ -76,24 +76,7 @@ ALLOWED_STATUS: dict[str, set[int]] = {
 # Known 500s in apps this test's author may not change: route -> [(a piece of the
 # failing request or of the traceback's last frame, the bug)]. Such a case is xfail-ed;
 # any other 500 on the same route still fails. Remove an entry once its bug is fixed.
-KNOWN_500: dict[str, list[tuple[str, str]]] = {
-    "web:workspace_switch": [
-        (
-            "NoReverseMatch",
-            "web bug: workspace_switch passes a relative 'next' that is no URL (e.g. 'abc') "
-            "to redirect(), which tries it as a view name: NoReverseMatch "
-            "(src/mailsoftly/web/views.py:38)",
-        )
-    ],
-    "account_reset_password": [
-        (
-            "idna",
-            "accounts bug: the password-reset form accepts an address whose domain cannot be "
-            "IDNA-encoded (e.g. ending in U+202E); allauth then mails it and Django's "
-            "punycode() raises UnicodeEncodeError (django/utils/encoding.py punycode)",
-        )
-    ],
-}
+KNOWN_500: dict[str, list[tuple[str, str]]] = {}
 
 KEY_MODELS = (
     "contacts.Contact",

@@ -49,6 +49,22 @@ def test_switching_with_garbage_is_a_clear_message_not_a_500(logged_in_client, v
     assert "does not exist" in response.content.decode()
 
 
+@pytest.mark.parametrize("target", ["abc", "-1", "//evil.example/", "https://evil.example/"])
+def test_switching_goes_only_to_a_path_on_this_site(logged_in_client, workspace, target):
+    response = logged_in_client.post(
+        reverse("web:workspace_switch"), {"workspace": workspace.pk, "next": target}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("web:dashboard")
+
+
+def test_switching_returns_to_the_page_it_came_from(logged_in_client, workspace):
+    response = logged_in_client.post(
+        reverse("web:workspace_switch"), {"workspace": workspace.pk, "next": "/contacts/?q=a"}
+    )
+    assert response.url == "/contacts/?q=a"
+
+
 def test_outbox_is_staff_only(logged_in_client):
     assert logged_in_client.get(reverse("web:outbox")).status_code == 302
 

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import transaction
 from django.urls import reverse_lazy
+from django.utils.encoding import punycode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +73,17 @@ class NormalizedEmailField(forms.EmailField):
         return super().to_python(value)
 
     def clean(self, value):
-        return super().clean(value).lower()
+        value = super().clean(value).lower()
+        # The mail to this address must be sendable: a domain that IDNA cannot encode
+        # (e.g. ending in a bidi control character) would fail only when mailed.
+        if value:
+            try:
+                punycode(value.rpartition("@")[2])
+            except UnicodeError:
+                raise forms.ValidationError(
+                    _("Enter a valid email address."), code="invalid"
+                ) from None
+        return value
 
 
 class ConsentFieldsMixin(forms.Form):

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,10 +32,14 @@ def workspace_switch(request: HttpRequest) -> HttpResponse:
     else:
         request.session[SESSION_KEY] = membership.workspace_id
         messages.success(request, _("Switched to %(name)s.") % {"name": membership.workspace.name})
+    # Only a path on this site is followed, and as a URL: redirect() would also try a
+    # bare word ("abc") as a view name.
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "web:dashboard"
-    return redirect(target)
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect("web:dashboard")
+    return HttpResponseRedirect(target)
 
 
 @staff_member_required
