@@ -110,3 +110,22 @@ def test_staff_record_a_request_in_the_admin(client, db):
     assert response.status_code == 302
     entry = DataRequest.objects.get()
     assert entry.recorded_by == staff and entry.due_at > entry.received_at
+
+
+@pytest.mark.policy("P24")
+def test_download_my_data_includes_the_consent_ledger(logged_in_client, user):
+    from mailsoftly.accounts.models import ConsentPurpose, ConsentSource
+    from mailsoftly.accounts.services import consent_record
+
+    consent_record(
+        purpose=ConsentPurpose.THIRD_PARTY_SHARING,
+        granted=True,
+        source=ConsentSource.MY_ACCOUNT,
+        ip_address="203.0.113.9",
+        user=user,
+    )
+    data, _html = _bundle(logged_in_client)
+    ledger = data["records"]["accounts.consentrecord"]
+    assert [(r["purpose"], r["granted"], r["ip_address"]) for r in ledger] == [
+        ("third_party_sharing", True, "203.0.113.9")
+    ]
