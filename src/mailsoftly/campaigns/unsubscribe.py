@@ -16,27 +16,58 @@ from django.views.decorators.http import require_http_methods
 from mailsoftly.campaigns.compose import unsubscribe_token_read
 
 
-def _workspace_for(token: str):
-    parsed = unsubscribe_token_read(token)
-    if parsed is None:
-        return None, None
-    region, delivery_id = parsed
+def _delivery_owner(region: str, delivery_id: int) -> int | None:
+    """The workspace id of delivery ``delivery_id`` in ``region``'s database, if it is there."""
     from mailsoftly.campaigns.models import Delivery
-    from mailsoftly.core.regions import REGION_DATABASES, database_for
-    from mailsoftly.teams.models import Workspace
+    from mailsoftly.core.regions import RegionUnavailable, require_served
 
-    if region not in REGION_DATABASES:
-        return None, None
-    workspace_id = (
+    try:
+        require_served(region)
+    except RegionUnavailable:
+        return None
+    return (
         Delivery.objects.dangerously_all_workspaces(region)
         .filter(pk=delivery_id)
         .values_list("workspace_id", flat=True)
         .first()
     )
-    workspace = Workspace.objects.filter(pk=workspace_id).first() if workspace_id else None
-    if workspace is None or database_for(workspace.region) != database_for(region):
+
+
+def _workspace_for(token: str):
+    """The workspace and delivery a token names, wherever the workspace lives now.
+
+    The token names the region the mail was sent from. After a region move (residency)
+    the workspace lives elsewhere under the same ids (each region numbers its rows in its
+    own band), so links in mail sent before the move must keep working: the directory's
+    workspace → region index says where it is now, and the delivery must be there.
+    """
+    parsed = unsubscribe_token_read(token)
+    if parsed is None:
         return None, None
-    return workspace, delivery_id
+    region, delivery_id = parsed
+    from mailsoftly.core.regions import region_names
+    from mailsoftly.teams.models import Workspace
+
+    names = region_names()
+    # The token's own region first; the others only when the delivery has left it.
+    candidates = ([region] if region in names else []) + [r for r in names if r != region]
+    for candidate in candidates:
+        workspace_id = _delivery_owner(candidate, delivery_id)
+        if workspace_id is None:
+            continue
+        workspace = Workspace.objects.filter(pk=workspace_id).first()
+        if workspace is None:
+            return None, None
+        if workspace.region == candidate:
+            return workspace, delivery_id
+        # A copy left behind in a region the workspace moved away from (the move has not
+        # purged it yet): follow the index, and use the delivery only where it lives now.
+        if workspace.region in names and _delivery_owner(workspace.region, delivery_id) == (
+            workspace.pk
+        ):
+            return workspace, delivery_id
+        return None, None
+    return None, None
 
 
 @csrf_exempt
