@@ -5,6 +5,9 @@ mailsoftly web            the web server only (production)
 mailsoftly worker [...]   a Celery worker (production); --regions eu serves one region only
 mailsoftly beat [...]     the Celery scheduler (production); run exactly one
 mailsoftly demo           create or refresh the demo workspace and print its login
+mailsoftly backup [...]   a consistent backup of every region (database and media)
+mailsoftly restore [...]  restore one
+mailsoftly workspace import FILE   restore a workspace's ZIP export into this installation
 mailsoftly manage ...     Django's manage.py
 """
 
@@ -381,6 +384,25 @@ def build_parser() -> argparse.ArgumentParser:
     bounces.add_argument("--json", action="store_true", help="one JSON object per message")
     bounces.set_defaults(func=cmd_bounces)
 
+    for name, text in (
+        ("backup", "write a consistent backup (database dump and media) with 30-day rotation"),
+        ("restore", "restore a backup written by 'mailsoftly backup'"),
+    ):
+        # Listed for --help; main() hands the arguments to the management command.
+        sub.add_parser(name, help=text, add_help=False, description=text)
+
+    workspace = sub.add_parser(
+        "workspace",
+        help="workspace tools: 'import' restores a workspace's ZIP export",
+        description="Workspace tools.",
+    )
+    workspace_sub = workspace.add_subparsers(dest="workspace_command", required=True)
+    workspace_sub.add_parser(
+        "import",
+        help="restore a workspace's ZIP export (from any installation) into this one",
+        add_help=False,
+    )
+
     manage = sub.add_parser(
         "manage",
         help="run a Django management command",
@@ -392,7 +414,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Top-level names for management commands: everything after them goes to the command.
+_DELEGATED = {
+    ("backup",): "backup",
+    ("restore",): "restore",
+    ("workspace", "import"): "workspace_import",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for prefix, command in _DELEGATED.items():
+        if tuple(argv[: len(prefix)]) == prefix:
+            argv = ["manage", command, *argv[len(prefix) :]]
+            break
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -29,6 +29,25 @@ def test_help_is_useful_at_every_level(argv, expected, capsys):
         assert text in out
 
 
+@pytest.mark.parametrize(
+    ("argv", "command", "option"),
+    [
+        (["backup"], "backup", "--no-rotate"),
+        (["restore"], "restore", "usage"),
+        (["workspace", "import"], "workspace_import", "--owner"),
+    ],
+)
+def test_operator_commands_hand_their_arguments_to_the_management_command(
+    argv, command, option, capsys
+):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([*argv, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: mailsoftly manage {command}")
+    assert option in out
+
+
 def test_manage_passes_through_to_django(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "MAILSOFTLY_VAR_DIR": str(tmp_path)}
     result = subprocess.run(
