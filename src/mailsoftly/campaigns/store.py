@@ -199,6 +199,7 @@ class DeliveryStore:
             for (outcome, code, detail), ids in groups.items():
                 if outcome == Outcome.SENT:
                     self._finish(ids, DeliveryStatus.SENT, sent_at=now, smtp_code=code, reason="")
+                    self._emit_sent(ids, now)
                 elif outcome == Outcome.BOUNCED:
                     self._finish(ids, DeliveryStatus.BOUNCED, smtp_code=code, reason=detail)
                     bounced_ids.extend(ids)
@@ -207,6 +208,34 @@ class DeliveryStore:
             if retries:
                 self._retry(retries, now)
         return bounced_ids
+
+    def _emit_sent(self, ids: list[int], at) -> None:
+        """``delivery.sent`` webhooks, in the outcome's transaction; one query per flush
+        when no endpoint of the workspace wants them."""
+        from mailsoftly.webhooks.models import WebhookEndpoint
+        from mailsoftly.webhooks.services import webhook_emit
+
+        wanted = any(
+            "delivery.sent" in (endpoint.events or [])
+            for endpoint in WebhookEndpoint.objects.for_workspace(self.workspace).filter(
+                disabled_at__isnull=True
+            )
+        )
+        if not wanted:
+            return
+        rows = self._rows.filter(id__in=ids, status=DeliveryStatus.SENT).values_list(
+            "id", "contact_id"
+        )
+        for delivery_id, contact_id in rows:
+            webhook_emit(
+                workspace=self.workspace,
+                event="delivery.sent",
+                data={
+                    "delivery": {"id": delivery_id, "campaign_id": self.campaign.pk},
+                    "contact": {"id": contact_id},
+                    "occurred_at": at.isoformat(),
+                },
+            )
 
     @_db_retry
     def _mark_bounced(self, bounced_ids: list[int]) -> None:

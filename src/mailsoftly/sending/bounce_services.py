@@ -119,12 +119,30 @@ def bounce_process(*, raw: bytes, workspace_id: int | None = None) -> Outcome:
                 diagnostic=bounce.diagnostic[:500],
             )
             outcome.suppressed = _apply(workspace, delivery, bounce)
+            _emit_webhook(workspace, delivery, bounce)
     except IntegrityError:
         outcome.action = DUPLICATE
         return outcome
     _record_event(key=key, region=str(region), delivery_id=delivery.pk, bounce=bounce)
     _pause_if_over_rates(workspace, delivery.campaign_id)
     return outcome
+
+
+def _emit_webhook(workspace, delivery: Delivery, bounce: bounces.Bounce) -> None:
+    """``contact.complained`` or ``contact.bounced`` (hard or soft), with the bounce's class."""
+    from mailsoftly.webhooks.services import webhook_emit
+
+    complaint = bounce.kind == bounces.COMPLAINT
+    webhook_emit(
+        workspace=workspace,
+        event="contact.complained" if complaint else "contact.bounced",
+        data={
+            "contact": {"id": delivery.contact_id, "email": delivery.email},
+            "delivery": {"id": delivery.pk, "campaign_id": delivery.campaign_id},
+            "kind": bounce.kind,
+            "status": bounce.status[:16],
+        },
+    )
 
 
 def _pause_if_over_rates(workspace, campaign_id: int) -> None:
