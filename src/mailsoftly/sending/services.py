@@ -183,9 +183,7 @@ def bounce_hook_create(*, workspace, name: str) -> tuple[BounceHook, str]:
     import secrets
 
     # A label only: control characters (NUL, CR/LF) are dropped rather than stored.
-    name = "".join(ch for ch in (name or "") if ch.isprintable()).strip()[:120] or _(
-        "Bounce hook"
-    )
+    name = "".join(ch for ch in (name or "") if ch.isprintable()).strip()[:120] or _("Bounce hook")
     token = f"bh_{workspace.region}_{secrets.token_urlsafe(32)}"
     hook = BounceHook.objects.for_workspace(workspace).create(
         workspace=workspace, name=name, token_hash=_token_hash(token), token_hint=token[:12]
