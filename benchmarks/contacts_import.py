@@ -30,7 +30,8 @@ import time
 from pathlib import Path
 
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432")
-PG_DB = "mailsoftly_bench_contacts"
+# PG_BENCH_DB: another database name, so two runs at once do not drop each other's.
+PG_DB = os.environ.get("PG_BENCH_DB", "mailsoftly_bench_contacts")
 CITIES = ["Berlin", "Paris", "Lisbon", "Austin", "Osaka", "Lagos", "Lima", "Oslo"]
 TAGS = ["vip", "beta", "newsletter", "customer", ""]
 

@@ -379,3 +379,45 @@ def test_misdeclared_encoding_late_in_the_file_is_a_row_error(workspace):
     error = job.row_errors.get()
     assert error.row_number == 4002
     assert "utf-8" in error.reason
+
+
+def test_read_ahead_keeps_order_and_the_callers_language():
+    from django.utils import translation
+
+    def items():
+        for n in range(5):
+            yield ([], [(n, "", translation.get_language())], n)
+
+    with translation.override("de"):
+        got = list(engine.read_ahead(items()))
+    assert [last for _batch, _errors, last in got] == [0, 1, 2, 3, 4]
+    assert {errors[0][2] for _batch, errors, _last in got} == {"de"}
+
+
+def test_read_ahead_raises_the_readers_error_in_the_caller():
+    def items():
+        yield ([], [], 1)
+        raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad byte")
+
+    got = []
+    with pytest.raises(UnicodeDecodeError):
+        for item in engine.read_ahead(items()):
+            got.append(item)
+    assert got == [([], [], 1)]
+
+
+def test_read_ahead_stops_and_closes_the_reader_when_the_caller_fails():
+    closed = []
+
+    def items():
+        try:
+            for n in range(1000):
+                yield ([], [], n)
+        finally:
+            closed.append(True)
+
+    with pytest.raises(RuntimeError):
+        for _batch, _errors, last in engine.read_ahead(items()):
+            if last == 2:
+                raise RuntimeError("the batch failed")
+    assert closed == [True]
