@@ -58,11 +58,17 @@ def _email_key(address: str) -> str:
 def _find_delivery(bounce: bounces.Bounce) -> Delivery | None:
     """Our own reference first; else the recipient's most recent delivery in any region."""
     if bounce.delivery_id and bounce.region in Region.values:
-        found = (
-            Delivery.objects.dangerously_all_workspaces(bounce.region)
-            .filter(pk=bounce.delivery_id)
-            .first()
-        )
+        # The region our reference names first, then the others: after a region move the
+        # delivery lives on under the same id (each region numbers in its own id band).
+        found = None
+        for region in (bounce.region, *(r for r in Region.values if r != bounce.region)):
+            found = (
+                Delivery.objects.dangerously_all_workspaces(region)
+                .filter(pk=bounce.delivery_id)
+                .first()
+            )
+            if found is not None:
+                break
         if found is not None and (
             not bounce.recipients or found.email_key in {_email_key(r) for r in bounce.recipients}
         ):
