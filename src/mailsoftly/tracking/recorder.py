@@ -105,11 +105,16 @@ def record_capped(event: dict, *, cap_key: str, cap: int, window_s: int) -> bool
 def drain(
     *,
     consumer: str = "worker",
-    batch: int = 500,
-    max_batches: int = 100,
+    batch: int = 2000,
+    max_batches: int = 50,
     claim_idle_ms: int = CLAIM_IDLE_MS,
 ) -> int:
-    """Move buffered events into the database. Returns how many were ingested."""
+    """Move buffered events into the database. Returns how many entries were read.
+
+    Each batch is one transaction: its events inserted together and the counters moved
+    by one UPDATE per campaign, link and hour. Its entries are acknowledged and deleted
+    (one pipelined round trip) only after that commit.
+    """
     from mailsoftly.tracking.services import events_ingest
 
     client = _client()
@@ -117,23 +122,31 @@ def drain(
         return 0
     ensure_group(client)
     done = 0
+    claiming = True
     for _ in range(max_batches):
-        # First take over what a dead consumer left pending, then read new entries.
-        _, claimed, *_ = client.xautoclaim(
-            STREAM, GROUP, consumer, min_idle_time=claim_idle_ms, start_id="0-0", count=batch
-        )
-        entries = (
-            claimed
-            or (client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=batch) or [[None, []]])[0][
-                1
-            ]
-        )
+        entries = []
+        if claiming:
+            # First take over what a dead consumer left pending, then read new entries.
+            _, entries, *_ = client.xautoclaim(
+                STREAM, GROUP, consumer, min_idle_time=claim_idle_ms, start_id="0-0", count=batch
+            )
+            claiming = bool(entries)
+        if not entries:
+            read = client.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=batch)
+            entries = read[0][1] if read else []
         if not entries:
             break
         ids = [entry_id for entry_id, _ in entries]
-        events = [json.loads(fields[b"e"]) for _, fields in entries if fields and b"e" in fields]
+        events = []
+        for _, fields in entries:
+            try:
+                events.append(json.loads(fields[b"e"]))
+            except (KeyError, TypeError, ValueError):
+                logger.warning("tracking stream entry without a readable event dropped")
         events_ingest(events=events)
-        client.xack(STREAM, GROUP, *ids)
-        client.xdel(STREAM, *ids)
+        pipe = client.pipeline(transaction=False)
+        pipe.xack(STREAM, GROUP, *ids)
+        pipe.xdel(STREAM, *ids)
+        pipe.execute()
         done += len(events)
     return done

@@ -24,6 +24,17 @@ from mailsoftly.tracking.models import (
 )
 
 _KINDS = set(EventKind.values)
+_ENGAGEMENT_FIELDS = [
+    "opens",
+    "clicks",
+    "machine_opens",
+    "machine_clicks",
+    "links_clicked",
+    "first_open_at",
+    "first_click_at",
+    "interested",
+    "very_interested",
+]
 
 
 def url_hash(url: str) -> str:
@@ -122,9 +133,9 @@ class _Batch:
             .filter(key__in=[e["key"] for e in events])
             .values_list("key", flat=True)
         )
-        self.events = sorted(
-            (e for e in events if e["key"] not in seen), key=lambda e: _parse_at(e.get("at"))
-        )
+        fresh = [e for e in events if e["key"] not in seen]
+        self.at = {e["key"]: _parse_at(e.get("at")) for e in fresh}
+        self.events = sorted(fresh, key=lambda e: self.at[e["key"]])
         self.deliveries = {
             d.pk: d
             for d in Delivery.objects.dangerously_all_workspaces(region)
@@ -150,7 +161,7 @@ class _Batch:
             .filter(delivery_id__in=engaged)
         }
         self.new_engagements: dict[int, Engagement] = {}
-        earliest = _parse_at(self.events[0].get("at")) if self.events else clock.now()
+        earliest = self.at[self.events[0]["key"]] if self.events else clock.now()
         self.recent_clicks: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
         for delivery_id, at, link_id in (
             Event.objects.using(database)
@@ -168,23 +179,36 @@ class _Batch:
 
     def apply(self) -> int:
         rows = [row for row in map(self._event, self.events) if row is not None]
-        Event.objects.using(self.database).bulk_create(rows)
-        Engagement.objects.using(self.database).bulk_create(self.new_engagements.values())
-        changed = [en for en in self.engagements.values() if en.pk and getattr(en, "_dirty", False)]
+        db = self.database
+        # A plain INSERT, not ON CONFLICT DO NOTHING: the keys already stored were left out
+        # above, so a conflict here means a concurrent drain stored some of these events
+        # first. It must abort this batch (the caller retries it, skipping them) rather
+        # than be skipped silently, or their counters would be added twice.
+        Event.objects.using(db).bulk_create(rows)
+        Engagement.objects.using(db).bulk_create(self.new_engagements.values())
+        changed = [
+            en
+            for en in self.engagements.values()
+            if en.pk and getattr(en, "_dirty", False) and en.delivery_id not in self.new_engagements
+        ]
         if changed:
-            Engagement.objects.using(self.database).bulk_update(
-                changed,
+            # One upsert for every changed row (locked above by SELECT … FOR UPDATE, so it
+            # always takes the update branch) instead of bulk_update's CASE per field and
+            # row, which grew with the square of the batch.
+            Engagement.objects.using(db).bulk_create(
                 [
-                    "opens",
-                    "clicks",
-                    "machine_opens",
-                    "machine_clicks",
-                    "links_clicked",
-                    "first_open_at",
-                    "first_click_at",
-                    "interested",
-                    "very_interested",
+                    Engagement(
+                        workspace_id=en.workspace_id,
+                        delivery_id=en.delivery_id,
+                        campaign_id=en.campaign_id,
+                        contact_id=en.contact_id,
+                        **{field: getattr(en, field) for field in _ENGAGEMENT_FIELDS},
+                    )
+                    for en in changed
                 ],
+                update_conflicts=True,
+                unique_fields=["delivery"],
+                update_fields=_ENGAGEMENT_FIELDS,
             )
         self._flush_counters()
         self._emit_webhooks(rows)
@@ -220,7 +244,7 @@ class _Batch:
         if delivery is None:
             return None
         campaign = delivery.campaign
-        at = _parse_at(event.get("at"))
+        at = self.at[event["key"]]
         kind = event["kind"]
         ip = event.get("ip") or None
         agent = (event.get("ua") or "")[:512]
@@ -323,29 +347,41 @@ class _Batch:
         self.activity[(delivery.campaign_id, hour)]["opens" if is_open else "clicks"] += 1
 
     def _flush_counters(self) -> None:
+        """One UPDATE per campaign, link and (campaign, hour) touched by the batch.
+
+        The increments were summed over the whole batch first; a row is created only the
+        first time its key is seen (then updated like the others).
+        """
         db = self.database
         workspace_of = {d.campaign_id: d.workspace_id for d in self.deliveries.values()}
+
+        def add(model, lookup: dict, counts: Counter, defaults: dict) -> None:
+            increments = {field: F(field) + n for field, n in counts.items() if n}
+            if not increments:
+                return
+            rows = model.objects.using(db).filter(**lookup)
+            if rows.update(**increments):
+                return
+            model.objects.using(db).get_or_create(**lookup, defaults=defaults)
+            rows.update(**increments)
+
         for campaign_id, counts in self.stats.items():
-            if not counts:
-                continue
-            CampaignStats.objects.using(db).get_or_create(
-                campaign_id=campaign_id, defaults={"workspace_id": workspace_of[campaign_id]}
-            )
-            CampaignStats.objects.using(db).filter(campaign_id=campaign_id).update(
-                **{field: F(field) + n for field, n in counts.items()}
+            add(
+                CampaignStats,
+                {"campaign_id": campaign_id},
+                counts,
+                {"workspace_id": workspace_of[campaign_id]},
             )
         for link_id, counts in self.link_counts.items():
-            Link.objects.using(db).filter(pk=link_id).update(
-                **{field: F(field) + n for field, n in counts.items()}
-            )
+            increments = {field: F(field) + n for field, n in counts.items() if n}
+            if increments:
+                Link.objects.using(db).filter(pk=link_id).update(**increments)
         for (campaign_id, hour), counts in self.activity.items():
-            CampaignActivity.objects.using(db).get_or_create(
-                campaign_id=campaign_id,
-                hour=hour,
-                defaults={"workspace_id": workspace_of[campaign_id]},
-            )
-            CampaignActivity.objects.using(db).filter(campaign_id=campaign_id, hour=hour).update(
-                **{field: F(field) + n for field, n in counts.items()}
+            add(
+                CampaignActivity,
+                {"campaign_id": campaign_id, "hour": hour},
+                counts,
+                {"workspace_id": workspace_of[campaign_id]},
             )
 
 
