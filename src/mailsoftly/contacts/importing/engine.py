@@ -8,6 +8,10 @@ by compare-and-swap. So after a crash the job row says exactly which rows went i
 replays the file from the top only to rebuild the in-file duplicate index and writes
 nothing for rows at or before ``rows_done``. Two runs of the same job cannot both apply a
 batch: the second one's compare-and-swap matches nothing.
+
+The file is read and checked one batch ahead by a thread (:func:`read_ahead`, no database
+access there) while the current batch is written, and each batch commits without waiting
+for its WAL flush (``BatchWriter._commit_asynchronously`` says why that is safe here).
 """
 
 from __future__ import annotations
