@@ -421,3 +421,21 @@ def test_read_ahead_stops_and_closes_the_reader_when_the_caller_fails():
             if last == 2:
                 raise RuntimeError("the batch failed")
     assert closed == [True]
+
+
+def test_an_import_batch_commits_without_waiting_for_the_wal_on_postgresql(workspace):
+    from django.db import connections, transaction
+
+    job = upload(workspace, "email\na@x.org\n")
+    job.mapping, job.mode, job.status = {"0": "email"}, "add", ImportStatus.RUNNING
+    job.save()
+    writer = engine.BatchWriter(job)
+    connection = connections[workspace.database]
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is a PostgreSQL setting")
+    # SET LOCAL: it lasts until the outermost transaction ends (here the test's).
+    with transaction.atomic(using=workspace.database):
+        writer._commit_asynchronously()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "off"
