@@ -33,8 +33,9 @@ def test_a_workspace_task_goes_to_its_regions_queue(workspace, eu_workspace):
     assert _queue("campaigns.transactional_send", {"workspace_id": eu_workspace.pk}) == (
         "transactional.eu"
     )
-    # Platform work (no workspace, no region) stays on the plain queue.
-    assert _queue("core.platform_mail_send", {"to": ["a@example.com"]}) == "celery"
+    # Platform work (no workspace, no region) stays on a plain queue: platform mail on the
+    # transactional one, everything else on the default one.
+    assert _queue("core.platform_mail_send", {"to": ["a@example.com"]}) == "transactional"
     assert _queue("lifecycle.purge_trash", {}) == "celery"
 
 
