@@ -13,6 +13,7 @@ import base64
 import time
 
 from django.core.cache import cache
+from django.db import DatabaseError
 
 from mailsoftly.core import clock
 from mailsoftly.tracking import recorder, tokens
@@ -101,19 +102,37 @@ def _link(region: str, link_id: int) -> tuple[str, bool] | None:
     return row
 
 
+def _link_anywhere(region: str, link_id: int) -> tuple[str, tuple[str, bool]] | None:
+    """The link in the region its token names, else (mail sent before a region move: the
+    row lives on under the same id in the new region) in the others."""
+    from mailsoftly.core.regions import Region
+
+    link = _link(region, link_id)
+    if link is not None:
+        return region, link
+    for candidate in (r for r in Region.values if r != region):
+        try:
+            link = _link(candidate, link_id)
+        except DatabaseError:  # another region being down must not fail this click
+            continue
+        if link is not None:
+            return candidate, link
+    return None
+
+
 def click_hit(token: str, *, ip: str | None, user_agent: str) -> str | None:
     """The destination to redirect to (after recording the click), or None for a 404."""
     target = tokens.read(token, kind="click")
     if target is None:
         return None
-    link = _link(target.region, target.link_id)
-    if link is None:
+    found = _link_anywhere(target.region, target.link_id)
+    if found is None:
         return None
-    url, is_honeypot = link
+    region, (url, is_honeypot) = found
     recorder.record(
         recorder.new_event(
             kind=EventKind.CLICK,
-            region=target.region,
+            region=region,
             delivery_id=target.delivery_id,
             link_id=target.link_id,
             at=clock.now().isoformat(),

@@ -99,10 +99,37 @@ def events_ingest(*, events: list[dict]) -> int:
     for event in events:
         if _valid(event):
             by_region[event["region"]].append(event)
+    _follow_region_moves(by_region)
     stored = 0
     for region, batch in by_region.items():
         stored += _ingest_region(region, batch)
     return stored
+
+
+def _follow_region_moves(by_region: dict[str, list[dict]]) -> None:
+    """Events from mail sent before a region move name the old region; the delivery now
+    lives in the new one under the same id (each region numbers in its own id band), so
+    such events are ingested there. One indexed read per region, more only for movers."""
+    from mailsoftly.campaigns.models import Delivery
+
+    def present(region: str, ids: set[int]) -> set[int]:
+        return set(
+            Delivery.objects.dangerously_all_workspaces(region)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+
+    for region in list(by_region):
+        ids = {e["delivery_id"] for e in by_region[region]}
+        missing = ids - present(region, ids)
+        for other in (r for r in Region.values if r != region and missing):
+            found = present(other, missing)
+            if not found:
+                continue
+            moved = [e for e in by_region[region] if e["delivery_id"] in found]
+            by_region[region] = [e for e in by_region[region] if e["delivery_id"] not in found]
+            by_region[other].extend({**e, "region": other} for e in moved)
+            missing -= found
 
 
 def _ingest_region(region: str, batch: list[dict]) -> int:
