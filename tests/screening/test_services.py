@@ -255,3 +255,26 @@ def test_test_sends_pass_the_same_gate(workspace):
     assert not gate.allowed and gate.decision == "block"
     result = ScreeningResult.objects.for_workspace(workspace).get(pk=gate.result_id)
     assert result.kind == "test"
+
+
+def test_scheduling_a_campaign_screens_it_ahead_of_its_time(
+    workspace, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from mailsoftly.campaigns import services as campaign_services
+    from mailsoftly.core import clock
+    from tests.campaigns.helpers import make_list
+
+    campaign = make_campaign(workspace, html=PHISH_HTML)
+    contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
+    campaign = campaign_services.campaign_update(campaign=campaign, list_ids=[contact_list.pk])
+    assert not ScreeningResult.objects.for_workspace(workspace).exists()
+
+    with django_capture_on_commit_callbacks(execute=True, using=workspace.database):
+        campaign_services.campaign_schedule(
+            campaign=campaign, at=clock.now() + dt.timedelta(days=1)
+        )
+
+    result = ScreeningResult.objects.for_workspace(workspace).get(campaign_id=campaign.pk)
+    assert result.decision in {"hold", "block"}

@@ -182,7 +182,21 @@ def campaign_schedule(*, campaign: Campaign, at: datetime) -> Campaign:
         raise ValidationError(errors)
     if not _transition(campaign, frm=EDITABLE, to=CampaignStatus.SCHEDULED, scheduled_at=at):
         raise ValidationError(_("Only a draft or scheduled campaign can be scheduled."))
+    _screen_ahead(campaign)
     return campaign
+
+
+def _screen_ahead(campaign: Campaign) -> None:
+    """Screen a scheduled campaign in the background now, so a hold or block shows up
+    before its time comes; the gate before the first message reuses the cached verdict
+    (and screens again only if the content changed meanwhile)."""
+    from mailsoftly.screening.tasks import campaign_screen_task
+
+    workspace_id, campaign_id = campaign.workspace_id, campaign.pk
+    transaction.on_commit(
+        lambda: campaign_screen_task.delay(workspace_id=workspace_id, campaign_id=campaign_id),
+        using=campaign.workspace.database,
+    )
 
 
 def campaign_unschedule(*, campaign: Campaign) -> Campaign:
