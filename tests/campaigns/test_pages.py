@@ -27,6 +27,8 @@ def test_create_send_and_read_captured_mail(
     assert response.status_code == 302
     response = logged_in_client.get(reverse("campaigns:detail", args=[campaign.pk]))
     assert response.status_code == 200 and b"Send now" in response.content
+    report_url = reverse("tracking:report", args=[campaign.pk])
+    assert report_url not in response.content.decode()  # a draft has no report yet
     # The design has no From: the send is refused with a message, nothing half-written.
     response = logged_in_client.post(
         reverse("campaigns:action", args=[campaign.pk]), {"action": "send"}, follow=True
@@ -41,6 +43,9 @@ def test_create_send_and_read_captured_mail(
         logged_in_client.post(reverse("campaigns:action", args=[campaign.pk]), {"action": "send"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.SENT
+    detail = logged_in_client.get(reverse("campaigns:detail", args=[campaign.pk]))
+    assert f'href="{report_url}"' in detail.content.decode()
+    assert logged_in_client.get(report_url).status_code == 200
     progress = logged_in_client.get(reverse("campaigns:progress", args=[campaign.pk]))
     assert b'data-count="sent">2<' in progress.content
     captured = logged_in_client.get(reverse("campaigns:captured", args=[campaign.pk]))
