@@ -16,6 +16,9 @@ const files = {
   "htmx.org/dist/htmx.min.js": "htmx.min.js",
   "alpinejs/dist/cdn.min.js": "alpine.min.js",
   "chart.js/dist/chart.umd.min.js": "chart.umd.min.js",
+  "grapesjs/dist/grapes.min.js": "grapesjs/grapes.min.js",
+  "grapesjs/dist/css/grapes.min.css": "grapesjs/grapes.min.css",
+  "grapesjs-preset-newsletter/dist/index.js": "grapesjs/preset-newsletter.min.js",
 };
 
 rmSync(out, { recursive: true, force: true });
