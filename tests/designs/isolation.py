@@ -12,6 +12,7 @@ def _design(workspace, user):
 
 for _name, _methods in [
     ("designs:edit", ("get", "post")),
+    ("designs:visual", ("get", "post")),
     ("designs:preview", ("get",)),
     ("designs:links", ("get",)),
     ("designs:duplicate", ("post",)),
@@ -40,6 +41,7 @@ def _template(workspace, user):
 
 ROUTES_FOR_TESTS = [
     "designs:edit",
+    "designs:visual",
     "designs:preview",
     "designs:links",
     "designs:duplicate",

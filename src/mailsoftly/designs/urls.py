@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mailsoftly.designs import views
+from mailsoftly.designs import views, visual
 
 app_name = "designs"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("designs/new/", views.design_new, name="new"),
     path("designs/preview/", views.design_preview_draft, name="preview_draft"),
     path("designs/<int:pk>/", views.design_edit, name="edit"),
+    path("designs/<int:pk>/visual/", visual.design_visual, name="visual"),
     path("designs/<int:pk>/preview/", views.design_preview, name="preview"),
     path("designs/<int:pk>/links/", views.design_links, name="links"),
     path("designs/<int:pk>/test-send/", views.design_test_send_view, name="test_send"),
