@@ -52,7 +52,7 @@
     const initial = JSON.parse(document.getElementById("visual-initial").textContent || '""');
     const editor = window.grapesjs.init({
       container: container,
-      height: "100%",
+      height: "75vh",
       fromElement: false,
       components: initial,
       storageManager: false,
