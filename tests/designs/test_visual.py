@@ -29,6 +29,21 @@ def test_get_opens_the_editor_on_the_designs_html(logged_in_client, user, worksp
     assert json.loads(data) == "<p>Hello from HTML</p>"
 
 
+def test_the_canvas_never_receives_scripts_or_handlers(logged_in_client, user, workspace):
+    design = make_design(
+        workspace,
+        user,
+        source_kind=SourceKind.HTML,
+        source='<p>Kept</p><img src="x" onerror="alert(1)"><script>alert(2)</script>',
+    )
+    page = logged_in_client.get(reverse("designs:visual", args=[design.pk])).content.decode()
+    start = page.index('id="visual-initial"')
+    initial = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert "Kept" in initial
+    assert "onerror" not in initial
+    assert "alert" not in initial
+
+
 def test_edit_page_links_to_the_visual_editor(logged_in_client, user, workspace):
     design = make_design(workspace, user)
     page = logged_in_client.get(reverse("designs:edit", args=[design.pk])).content.decode()

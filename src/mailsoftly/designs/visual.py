@@ -26,9 +26,11 @@ MAX_HTML = 1_000_000  # characters; a newsletter is a few tens of kilobytes
 
 
 def _initial_html(design) -> str:
+    """What the canvas opens on, sanitised: GrapesJS's canvas iframe is same-origin, so a
+    colleague's raw HTML source must not bring scripts or event handlers into it."""
     if design.source_kind == SourceKind.HTML:
-        return design.source
-    return design.compiled_html or ""
+        return clean_fragment(design.source)
+    return clean_fragment(design.compiled_html or "")
 
 
 @permission_required(Perm.CREATE_CONTENT)
