@@ -27,6 +27,13 @@ def test_add_a_text_block_in_the_canvas_and_save(browser_page, live_server, user
     for label in ("Text", "Image", "Button", "Divider", "Spacer", "Social links"):
         assert blocks.filter(has_text=label).count() >= 1, label
     assert blocks.filter(has_text="Footer with unsubscribe").count() == 1
+    # Blocks whose sample images come from an outside service are not offered.
+    assert (
+        page.evaluate(
+            '() => ["grid-items", "list-items"].filter((id) => editor.BlockManager.get(id))'
+        )
+        == []
+    )
 
     # Native HTML5 drag-and-drop from the panel into GrapesJS's canvas iframe does not fire
     # in headless Chromium, so the test drops the panel's own "Text" and "Footer with

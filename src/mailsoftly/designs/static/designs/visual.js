@@ -66,6 +66,11 @@
       unsubscribe: data.unsubscribe,
       preferences: data.preferences,
     });
+    // The preset's grid and list blocks load their sample images from an outside
+    // service, which would end up in sent mail: they are not offered.
+    ["grid-items", "list-items"].forEach(function (id) {
+      if (editor.BlockManager.get(id)) editor.BlockManager.remove(id);
+    });
     window.editor = editor; // for tests and the browser console
     document.getElementById("visual-form").addEventListener("submit", function () {
       document.getElementById("visual-html").value = editor.runCommand("gjs-get-inlined-html");
