@@ -82,10 +82,10 @@ def test_engagement_per_list_and_segment(workspace, two_lists_campaign):
 
     rows = {(r.kind, r.name): r for r in audience_engagement(campaign=campaign, segment=segment)}
     customers = rows[("list", "Customers")]
-    assert (customers.delivered, customers.opened, customers.clicked) == (3, 2, 0)
+    assert (customers.delivered, customers.unique_opens, customers.unique_clicks) == (3, 2, 0)
     assert customers.open_rate == 66.7 and customers.very_interested_rate == 33.3
     prospects = rows[("list", "Prospects")]
-    assert (prospects.delivered, prospects.opened, prospects.clicked) == (2, 0, 1)
+    assert (prospects.delivered, prospects.unique_opens, prospects.unique_clicks) == (2, 0, 1)
     assert prospects.interested_rate == 50.0
     person_1s = rows[("segment", "Person 1s")]
     assert (person_1s.delivered, person_1s.interested, person_1s.very_interested) == (2, 2, 1)

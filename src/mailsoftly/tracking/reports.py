@@ -125,8 +125,8 @@ def _audience_rows(campaign) -> list[list]:
             str(row.kind_label),
             cell_neutralise(row.name),
             row.delivered,
-            row.opened,
-            row.clicked,
+            row.unique_opens,
+            row.unique_clicks,
             row.interested_rate,
             row.very_interested_rate,
         ]

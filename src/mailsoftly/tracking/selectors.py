@@ -31,22 +31,10 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-@dataclass(frozen=True)
-class CampaignReport:
-    recipients: int
-    delivered: int
-    hard_bounces: int
-    soft_bounces: int
-    unique_opens: int
-    opens: int
-    unique_clicks: int
-    clicks: int
-    machine_opens: int
-    machine_clicks: int
-    unsubscribes: int
-    complaints: int
-    interested: int
-    very_interested: int
+class _Rates:
+    """Rates over delivered recipients (percent, one decimal; None with nobody delivered).
+    The dataclasses below have ``delivered``, ``unique_opens``, ``unique_clicks``,
+    ``interested`` and ``very_interested``."""
 
     @property
     def open_rate(self):
@@ -67,6 +55,24 @@ class CampaignReport:
     @property
     def very_interested_rate(self):
         return _rate(self.very_interested, self.delivered)
+
+
+@dataclass(frozen=True)
+class CampaignReport(_Rates):
+    recipients: int
+    delivered: int
+    hard_bounces: int
+    soft_bounces: int
+    unique_opens: int
+    opens: int
+    unique_clicks: int
+    clicks: int
+    machine_opens: int
+    machine_clicks: int
+    unsubscribes: int
+    complaints: int
+    interested: int
+    very_interested: int
 
 
 def campaign_report(*, campaign) -> CampaignReport:
@@ -128,36 +134,20 @@ def activity_series(*, campaign) -> dict:
 
 
 @dataclass(frozen=True)
-class AudienceEngagement:
+class AudienceEngagement(_Rates):
     """How the recipients in one list or segment engaged with a campaign (people only)."""
 
     kind: str  # "list" or "segment"
     name: str
     delivered: int
-    opened: int
-    clicked: int
+    unique_opens: int
+    unique_clicks: int
     interested: int
     very_interested: int
 
     @property
     def kind_label(self):
         return _("List") if self.kind == "list" else _("Segment")
-
-    @property
-    def open_rate(self):
-        return _rate(self.opened, self.delivered)
-
-    @property
-    def click_rate(self):
-        return _rate(self.clicked, self.delivered)
-
-    @property
-    def interested_rate(self):
-        return _rate(self.interested, self.delivered)
-
-    @property
-    def very_interested_rate(self):
-        return _rate(self.very_interested, self.delivered)
 
 
 AUDIENCE_CACHE_SECONDS = 120
@@ -171,8 +161,8 @@ def _audience_row(campaign, *, kind: str, name: str, members) -> AudienceEngagem
         .filter(campaign=campaign, status=DeliveryStatus.SENT, contact_id__in=members)
         .aggregate(
             delivered=Count("pk"),
-            opened=Count("pk", filter=Q(engagement__opens__gt=0)),
-            clicked=Count("pk", filter=Q(engagement__clicks__gt=0)),
+            unique_opens=Count("pk", filter=Q(engagement__opens__gt=0)),
+            unique_clicks=Count("pk", filter=Q(engagement__clicks__gt=0)),
             interested=Count("pk", filter=Q(engagement__interested=True)),
             very_interested=Count("pk", filter=Q(engagement__very_interested=True)),
         )
@@ -195,7 +185,7 @@ def audience_engagement(*, campaign, segment=None) -> list[AudienceEngagement]:
     workspace = campaign.workspace
     segments = {campaign.segment_id, getattr(segment, "pk", None)} - {None}
     stamp = campaign.created_at.timestamp() if campaign.created_at else 0
-    cache_key = f"trk:audience:{workspace.region}:{campaign.pk}:{stamp}:{sorted(segments)}"
+    cache_key = f"trk:audience:v2:{workspace.region}:{campaign.pk}:{stamp}:{sorted(segments)}"
     found = cache.get(cache_key)
     if found is not None:
         return found
