@@ -128,6 +128,26 @@ def test_held_data_is_read_only_through_the_export_and_every_access_is_logged(
     assert AuditEvent.objects.filter(action="legal_hold.exported").count() == 2
 
 
+@pytest.mark.policy("P36")
+def test_the_readers_ip_is_kept_only_in_the_audit_entry_and_forgotten_with_it(
+    client, workspace, staff, at_start
+):
+    """The access row has no IP column; the audit entry's IP follows the audit retention."""
+    from mailsoftly.audit import services as audit_services
+    from mailsoftly.audit.models import AuditEvent
+
+    hold = _hold(staff, scope="workspace", workspace=workspace)
+    client.force_login(staff)
+    client.get(reverse("lifecycle:legal_hold_export", args=[hold.pk]), REMOTE_ADDR="203.0.113.9")
+    assert "ip" not in {field.name for field in LegalHoldAccess._meta.get_fields()}
+    entry = AuditEvent.objects.get(action="legal_hold.exported")
+    assert entry.ip == "203.0.113.9"
+    at_start.shift(audit_services.ip_retention() + timedelta(days=1))
+    audit_services.audit_anonymise_expired()
+    entry.refresh_from_db()
+    assert entry.ip is None
+
+
 def test_non_staff_cannot_export_a_hold(logged_in_client, workspace, staff):
     hold = _hold(staff, scope="workspace", workspace=workspace)
     response = logged_in_client.get(reverse("lifecycle:legal_hold_export", args=[hold.pk]))

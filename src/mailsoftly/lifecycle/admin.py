@@ -45,7 +45,7 @@ class LegalHoldAccessInline(admin.TabularInline):
     model = LegalHoldAccess
     extra = 0
     can_delete = False
-    readonly_fields = ["actor_label", "accessed_at", "ip", "rows"]
+    readonly_fields = ["actor_label", "accessed_at", "rows"]
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None) -> bool:

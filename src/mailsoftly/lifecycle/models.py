@@ -167,7 +167,11 @@ class LegalHold(models.Model):
 
 
 class LegalHoldAccess(models.Model):
-    """Every read of held data, through the hold's export. Never edited."""
+    """Every read of held data, through the hold's export. Never edited.
+
+    The reader's IP address is not kept here: the audit entry written with each access
+    carries it, and the audit log forgets IP addresses after its retention period.
+    """
 
     hold = models.ForeignKey(LegalHold, on_delete=models.PROTECT, related_name="accesses")
     actor = models.ForeignKey(
@@ -179,7 +183,6 @@ class LegalHoldAccess(models.Model):
     )
     actor_label = models.CharField(max_length=254)
     accessed_at = models.DateTimeField()
-    ip = models.GenericIPAddressField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -8,7 +8,6 @@ restored). :func:`legal_hold_export` is the only way to read it, and every call 
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from typing import Any
 
@@ -181,18 +180,11 @@ def legal_hold_export(*, hold: LegalHold, actor, request=None) -> dict[str, Any]
         "data": _held_data(hold),
     }
     rows = sum(len(v) for v in _iter_row_lists(data["data"]))
-    ip = None
-    if request is not None:
-        try:
-            ip = str(ipaddress.ip_address((request.META.get("REMOTE_ADDR") or "").strip()))
-        except ValueError:
-            ip = None
     LegalHoldAccess.objects.create(
         hold=hold,
         actor=actor,
         actor_label=actor.get_username() if actor is not None else "",
         accessed_at=clock.now(),
-        ip=ip,
         rows=rows,
     )
     audit.record(
