@@ -136,17 +136,24 @@ def drain(
             entries = read[0][1] if read else []
         if not entries:
             break
-        ids = [entry_id for entry_id, _ in entries]
+        keys: dict[bytes, str | None] = {}
         events = []
-        for _, fields in entries:
+        for entry_id, fields in entries:
+            keys[entry_id] = None
             try:
                 events.append(json.loads(fields[b"e"]))
-            except (KeyError, TypeError, ValueError):
+                keys[entry_id] = events[-1].get("key")
+            except (KeyError, TypeError, ValueError, AttributeError):
                 logger.warning("tracking stream entry without a readable event dropped")
-        events_ingest(events=events)
-        pipe = client.pipeline(transaction=False)
-        pipe.xack(STREAM, GROUP, *ids)
-        pipe.xdel(STREAM, *ids)
-        pipe.execute()
-        done += len(events)
+        # Events of a workspace moving region stay pending (claimed again later); the
+        # rest of the batch goes through.
+        held: set[str] = set()
+        events_ingest(events=events, held=held)
+        ids = [entry_id for entry_id, key in keys.items() if key is None or key not in held]
+        if ids:
+            pipe = client.pipeline(transaction=False)
+            pipe.xack(STREAM, GROUP, *ids)
+            pipe.xdel(STREAM, *ids)
+            pipe.execute()
+        done += sum(1 for key in keys.values() if key is not None and key not in held)
     return done

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils.dateparse import parse_datetime
 
 from mailsoftly.core import clock
-from mailsoftly.core.regions import REGION_DATABASES, Region
+from mailsoftly.core.regions import REGION_DATABASES, Region, WorkspaceReadOnly, check_writable
 from mailsoftly.tracking import machines
 from mailsoftly.tracking.models import (
     CampaignActivity,
@@ -93,16 +93,27 @@ def _valid(event: dict) -> bool:
     )
 
 
-def events_ingest(*, events: list[dict]) -> int:
-    """Store raw events and update counters; idempotent by event key. Returns new events."""
+def events_ingest(*, events: list[dict], held: set[str] | None = None) -> int:
+    """Store raw events and update counters; idempotent by event key. Returns new events.
+
+    Events of a workspace that is moving region wait, and only they: the rest of the
+    batch is stored. Their keys are added to ``held`` (the drain leaves those entries
+    pending, to be claimed again once the move lands); without ``held`` they are refused
+    with :class:`WorkspaceReadOnly` after the others are stored.
+    """
     by_region: dict[str, list[dict]] = defaultdict(list)
     for event in events:
         if _valid(event):
             by_region[event["region"]].append(event)
     _follow_region_moves(by_region)
     stored = 0
+    waiting: set[str] = set()
     for region, batch in by_region.items():
-        stored += _ingest_region(region, batch)
+        stored += _ingest_region(region, batch, waiting)
+    if waiting and held is None:
+        raise WorkspaceReadOnly(f"{len(waiting)} event(s) wait for a workspace moving region")
+    if held is not None:
+        held |= waiting
     return stored
 
 
@@ -132,7 +143,7 @@ def _follow_region_moves(by_region: dict[str, list[dict]]) -> None:
             missing -= found
 
 
-def _ingest_region(region: str, batch: list[dict]) -> int:
+def _ingest_region(region: str, batch: list[dict], held: set[str]) -> int:
     database = REGION_DATABASES[Region(region)]
     unique: dict[str, dict] = {}
     for event in batch:
@@ -140,12 +151,32 @@ def _ingest_region(region: str, batch: list[dict]) -> int:
     for attempt in range(2):
         try:
             with transaction.atomic(using=database):
-                return _Batch(region, database, list(unique.values())).apply()
+                work = _Batch(region, database, list(unique.values()))
+                stored = work.apply()
+            held |= work.held
+            return stored
         except IntegrityError:
             # A concurrent writer stored some of these first; the retry skips them by key.
             if attempt:
                 raise
     return 0
+
+
+def _moving_keys(events: list[dict], deliveries: dict) -> set[str]:
+    """Keys of the events whose workspace is moving region (read-only until it lands)."""
+    moving = set()
+    for workspace_id in {d.workspace_id for d in deliveries.values()}:
+        try:
+            check_writable(workspace_id)
+        except WorkspaceReadOnly:
+            moving.add(workspace_id)
+    if not moving:
+        return set()
+    return {
+        e["key"]
+        for e in events
+        if e["delivery_id"] in deliveries and deliveries[e["delivery_id"]].workspace_id in moving
+    }
 
 
 class _Batch:
@@ -169,6 +200,9 @@ class _Batch:
             .filter(pk__in={e["delivery_id"] for e in self.events})
             .select_related("campaign", "campaign__design")
         }
+        self.held = _moving_keys(self.events, self.deliveries)
+        if self.held:
+            self.events = [e for e in self.events if e["key"] not in self.held]
         link_ids = {e.get("link_id") for e in self.events if e["kind"] == EventKind.CLICK}
         self.links = {
             link.pk: link for link in Link.objects.using(database).filter(pk__in=link_ids - {None})
