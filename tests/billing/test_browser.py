@@ -1,38 +1,19 @@
 """Choose Pro → the fake gateway's checkout → plan active → limits raised, in Chromium."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from mailsoftly.billing.selectors import plan_for_workspace
 from mailsoftly.billing.services import limit_check
+from tests.plugins.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
-
-
-def _signed_in_page(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 @pytest.mark.policy("P06", "P07")
 def test_choose_pro_fake_checkout_plan_active_limits_raised(
     _chromium, live_server, user, workspace
 ):
-    context, page = _signed_in_page(_chromium, live_server, user)
+    context, page = signed_in_page(_chromium, live_server.url, user)
     csp_violations = []
     page.on(
         "console",

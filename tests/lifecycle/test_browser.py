@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
 
 from mailsoftly.contacts.models import Contact
 from mailsoftly.lifecycle import services
 from tests.contacts.factories import ContactFactory
+from tests.plugins.browser import browser_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _signed_in(page, client, live_server_url: str) -> None:
-    # The logged_in_client fixture made a real session; hand its cookie to the browser.
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server_url,
-            }
-        ]
-    )
 
 
 @pytest.mark.policy("P26")
@@ -33,7 +20,7 @@ def test_restore_from_the_trash_page_at_phone_width(
     services.trash_move(obj_or_queryset=contact, actor=user)
     page = browser_page
     page.set_viewport_size({"width": 375, "height": 740})
-    _signed_in(page, logged_in_client, live_server.url)
+    browser_sign_in(page.context, live_server.url, user, workspace=workspace)
     page.goto("/lifecycle/trash/")
     assert page.locator("h1").inner_text() == "Trash"
     items = page.get_by_role("list", name="Items in the trash")

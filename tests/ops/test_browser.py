@@ -1,28 +1,12 @@
 """In Debian's Chromium: staff open an account with a reason; the owner sees it (P14)."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from mailsoftly.teams.services import workspace_create
 from tests.factories import UserFactory
+from tests.plugins.browser import browser_sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, user, base_url):
-    client = Client()
-    client.force_login(user)
-    page.context.clear_cookies()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": base_url,
-            }
-        ]
-    )
 
 
 @pytest.mark.policy("P14")
@@ -32,7 +16,8 @@ def test_staff_opens_an_account_with_a_reason_and_the_owner_sees_it(browser_page
     workspace_create(owner=owner, name="Olga's shop")
     staff = UserFactory(username="sam-support", is_staff=True)
 
-    _sign_in(page, staff, live_server.url)
+    page.context.clear_cookies()
+    browser_sign_in(page.context, live_server.url, staff)
     page.goto("/support/")
     page.get_by_label("Name, email or id").fill("olga")
     page.get_by_role("button", name="Find").click()
@@ -43,7 +28,8 @@ def test_staff_opens_an_account_with_a_reason_and_the_owner_sees_it(browser_page
     page.get_by_role("button", name="Open").click()
     page.get_by_text("olga@example.com").wait_for()
 
-    _sign_in(page, owner, live_server.url)
+    page.context.clear_cookies()
+    browser_sign_in(page.context, live_server.url, owner)
     page.goto("/account/access-history/")
     row = page.get_by_role("row").filter(has_text="TICKET-9001")
     row.wait_for()

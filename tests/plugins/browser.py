@@ -45,3 +45,33 @@ def browser_page(_chromium, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+def browser_sign_in(context, base_url: str, user, *, workspace=None) -> None:
+    """Give a Playwright browser ``context`` a real session for ``user``.
+
+    Signing in through the form is tested on its own; other browser tests start signed in.
+    The cookie banner is answered ("refused") so that it never covers the page under test.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    if workspace is not None:
+        session["workspace_id"] = workspace.pk
+    session["cookie_consent"] = "refused"
+    session.save()
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.session_key, "url": base_url}]
+    )
+
+
+def signed_in_page(browser, base_url: str, user, *, workspace=None):
+    """A new browser context signed in as ``user``, and a page in it: ``(context, page)``."""
+    context = browser.new_context(base_url=base_url, locale="en-US")
+    browser_sign_in(context, base_url, user, workspace=workspace)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return context, page

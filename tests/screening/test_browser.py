@@ -9,8 +9,6 @@ resumes it (``campaigns.services.campaign_resume``) and the messages go out.
 from __future__ import annotations
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from mailsoftly.campaigns import services as campaign_services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus
@@ -18,27 +16,10 @@ from mailsoftly.screening.services import screening_gate
 from mailsoftly.sending.models import CapturedMessage
 from tests.campaigns.helpers import make_list, people
 from tests.factories import UserFactory
+from tests.plugins.browser import signed_in_page
 from tests.screening.helpers import PHISH_HTML, make_campaign
 
 pytestmark = [pytest.mark.browser, pytest.mark.policy("P16")]
-
-
-def _signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 def test_phishing_design_is_held_reviewed_approved_and_sent(
@@ -59,7 +40,7 @@ def test_phishing_design_is_held_reviewed_approved_and_sent(
     assert not CapturedMessage.objects.for_workspace(workspace).exists()
 
     staff = UserFactory(is_staff=True, username="operator")
-    context, page = _signed_in(_chromium, live_server, staff)
+    context, page = signed_in_page(_chromium, live_server.url, staff)
     try:
         page.set_viewport_size({"width": 390, "height": 844})  # phone width
         page.goto("/screening/review/")

@@ -1,40 +1,20 @@
 """The team flow in a real browser: invite → accept → remove → restore (P30)."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from mailsoftly.teams.models import Invitation, Membership
 from mailsoftly.teams.services import invitation_token
 from tests.factories import UserFactory
+from tests.plugins.browser import signed_in_page
 
 pytestmark = pytest.mark.browser
-
-
-def _signed_in_context(browser, live_server, user):
-    """A browser context carrying a real session for ``user`` (sign-in is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return context, page
 
 
 @pytest.mark.policy("P30")
 def test_invite_accept_remove_restore(_chromium, live_server, user, workspace):
     invitee = UserFactory(username="ivy", email="ivy@example.org")
-    owner_context, owner = _signed_in_context(_chromium, live_server, user)
-    ivy_context, ivy = _signed_in_context(_chromium, live_server, invitee)
+    owner_context, owner = signed_in_page(_chromium, live_server.url, user)
+    ivy_context, ivy = signed_in_page(_chromium, live_server.url, invitee)
     try:
         owner.set_viewport_size({"width": 390, "height": 844})  # phone width
         owner.goto("/team/invitations/")
