@@ -5,22 +5,13 @@ from __future__ import annotations
 import pytest
 
 from mailsoftly.campaigns.models import Delivery, DeliveryStatus
-from mailsoftly.sending import services as sending_services
 from tests.api.helpers import auth, make_key
 from tests.campaigns.helpers import make_design
 
 
 @pytest.fixture
 def relay(workspace, smtp_server):
-    return sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Test relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=1,
-        is_default=True,
-    )
+    return smtp_server.relay_for(workspace)
 
 
 @pytest.fixture

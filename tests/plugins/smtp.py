@@ -31,6 +31,20 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
+    def relay_for(self, workspace, *, max_connections: int = 1):
+        """Make this server ``workspace``'s default SMTP relay (plain, no auth); returns it."""
+        from mailsoftly.sending import services
+
+        return services.smtp_server_create(
+            workspace=workspace,
+            name="Test relay",
+            host=self.host,
+            port=self.port,
+            security="none",
+            max_connections=max_connections,
+            is_default=True,
+        )
+
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         self.messages.append(
             Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content)

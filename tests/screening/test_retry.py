@@ -19,7 +19,6 @@ from mailsoftly.screening import services, spamassassin
 from mailsoftly.screening.models import Review, ScreeningResult
 from mailsoftly.screening.services.screen import retry_delay
 from mailsoftly.screening.tasks import screening_retry_due_task
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list
 
 pytestmark = [pytest.mark.policy("P16"), pytest.mark.django_db]
@@ -27,15 +26,7 @@ pytestmark = [pytest.mark.policy("P16"), pytest.mark.django_db]
 
 @pytest.fixture
 def relay(workspace, smtp_server):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=1,
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     return smtp_server
 
 

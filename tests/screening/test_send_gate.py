@@ -5,7 +5,6 @@ import pytest
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus
 from mailsoftly.designs.models import Design
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list
 
 PHISH = (
@@ -21,15 +20,7 @@ PHISH = (
 def test_a_phishing_campaign_is_stopped_before_its_first_message(
     workspace, smtp_server, django_capture_on_commit_callbacks
 ):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=1,
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
     campaign = make_campaign(workspace, contact_list)
     Design.objects.for_workspace(workspace).filter(pk=campaign.design_id).update(

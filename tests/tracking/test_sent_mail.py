@@ -10,7 +10,6 @@ from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, Delivery
 from mailsoftly.core import clock
 from mailsoftly.designs.models import Design
-from mailsoftly.sending import services as sending_services
 from mailsoftly.tracking import tokens
 from mailsoftly.tracking.models import CampaignStats, Link
 from mailsoftly.tracking.recorder import drain
@@ -27,15 +26,7 @@ HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"
 
 
 def _send(workspace, smtp_server, capture, *, track_design=True):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=1,
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
     campaign = make_campaign(workspace, contact_list)
     Design.objects.for_workspace(workspace).filter(pk=campaign.design_id).update(
