@@ -4,7 +4,8 @@ Pipeline, the same for every format:
 
 1. merge tags are checked (:mod:`.mergetags`) and swapped for inert placeholders, so no
    later step (Markdown, MJML, the sanitiser) can mangle or misread them;
-2. the format becomes an HTML document: blocks → MJML → mrml, MJML → mrml, Markdown →
+2. the format becomes an HTML document: the visual editor's output (HTML + CSS, see
+   :mod:`.visualdoc`) and HTML as they are, blocks → MJML → mrml, MJML → mrml, Markdown →
    ``markdown``, plain text → paragraphs; bare fragments get the standard layout;
 3. CSS is inlined with css-inline, the body is sanitised with nh3;
 4. an unsubscribe footer is added if the author left none, the preheader is added;
@@ -37,8 +38,18 @@ from mailsoftly.designs.mergetags import (
     text_environment,
 )
 from mailsoftly.designs.models import SourceKind
+from mailsoftly.designs.visualdoc import VisualSourceError, merge_tags_unescape, visual_parse
 
 MAX_SOURCE_CHARS = 500_000
+# A visual design's source also holds the editor's project data (a few times the HTML).
+MAX_VISUAL_CHARS = 2_000_000
+
+
+def _too_long(source_kind: str, source: str) -> int:
+    limit = MAX_VISUAL_CHARS if source_kind == SourceKind.VISUAL else MAX_SOURCE_CHARS
+    return limit if len(source) > limit else 0
+
+
 _DOUBLE_QUOTED = re.compile(r'"([^"\'\\]*)"')
 _URL_ATTRIBUTE = re.compile(r"\b(?:href|src)=\"([^\"]*)\"", re.IGNORECASE)
 _TAG_END = re.compile(r"\s*(-?)\}\}\Z")
@@ -202,7 +213,8 @@ def _document(kind: SourceKind, source: str, placeholders: _Placeholders, layout
     if layout and kind not in LAYOUT_KINDS:
         raise CompileError(
             _(
-                "Layouts wrap HTML, Markdown and plain-text bodies; MJML and blocks bring their own."
+                "Layouts wrap HTML, Markdown and plain-text bodies; visual, MJML and block "
+                "designs bring their own."
             ),
             field="layout",
         )
@@ -210,6 +222,11 @@ def _document(kind: SourceKind, source: str, placeholders: _Placeholders, layout
         try:
             return _mjml_to_html(blocks_to_mjml(source, protect=placeholders.protect))
         except BlockError as exc:
+            raise CompileError(str(exc)) from None
+    if kind == SourceKind.VISUAL:
+        try:
+            source = merge_tags_unescape(visual_parse(source).document())
+        except VisualSourceError as exc:
             raise CompileError(str(exc)) from None
     protected = placeholders.protect(source)
     if kind == SourceKind.MJML:
@@ -229,7 +246,7 @@ def _document(kind: SourceKind, source: str, placeholders: _Placeholders, layout
 
 def source_document(*, source_kind: str, source: str, layout: str = "") -> str:
     """The unsanitised HTML document of a source, merge tags restored (for the link checker)."""
-    if len(source) > MAX_SOURCE_CHARS:
+    if _too_long(source_kind, source):
         raise CompileError(_("The content is too long."))
     placeholders = _Placeholders()
     return placeholders.restore(_document(SourceKind(source_kind), source, placeholders, layout))
@@ -239,10 +256,8 @@ def source_compile(
     *, source_kind: str, source: str, preheader: str = "", layout: str = ""
 ) -> CompiledSource:
     """Compile one design body. Raises :class:`CompileError` with a clear message."""
-    if len(source) > MAX_SOURCE_CHARS:
-        raise CompileError(
-            _("The content is longer than %(n)s characters.") % {"n": MAX_SOURCE_CHARS}
-        )
+    if limit := _too_long(source_kind, source):
+        raise CompileError(_("The content is longer than %(n)s characters.") % {"n": limit})
     if "\r" in preheader or "\n" in preheader:
         raise CompileError(_("The preheader must be a single line."), field="preheader")
     placeholders = _Placeholders()

@@ -5,8 +5,23 @@ from __future__ import annotations
 import json
 
 from mailsoftly.designs.models import SourceKind
+from mailsoftly.designs.visualdoc import VisualDoc
 
+_CELL = 'style="padding:16px 24px;font-family:Helvetica,Arial,sans-serif;color:#1f2937;'
 _BLANK = {
+    # No project data yet: the editor opens on this HTML and saves its own project.
+    SourceKind.VISUAL: VisualDoc(
+        html=(
+            '<table width="100%" cellpadding="0" cellspacing="0" border="0" role="presentation">'
+            f'<tr><td {_CELL}font-size:28px;font-weight:bold;">'
+            "Hello {{ contact.first_name | default('there') }}</td></tr>"
+            f'<tr><td {_CELL}font-size:16px;line-height:1.5;">Write your message here.</td></tr>'
+            '<tr><td align="center" style="padding:24px 16px;font-family:Helvetica,Arial,'
+            'sans-serif;font-size:12px;color:#6b7280;">'
+            '<a href="{{ unsubscribe_url }}" style="color:#6b7280;">Unsubscribe</a>'
+            "</td></tr></table>"
+        )
+    ).dumps(),
     SourceKind.BLOCKS: json.dumps(
         {
             "settings": {},

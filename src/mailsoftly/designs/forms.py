@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from mailsoftly.designs.compiler import CompileError
 from mailsoftly.designs.models import Design, SourceKind, Template
 from mailsoftly.designs.services import design_validate
+from mailsoftly.designs.visualdoc import VisualSourceError, merge_tags_unescape, visual_parse
 
 
 class DesignForm(forms.ModelForm):
@@ -71,11 +72,43 @@ class DesignForm(forms.ModelForm):
                 field.widget.attrs["class"] += " font-monospace"
         self.compiled = None
 
+    def _format_change_check(self, cleaned: dict) -> None:
+        """Changing to or from the visual format keeps content sensible (or says why not):
+        visual content is made by the visual editor; a visual design switched to HTML
+        keeps the editor's output as its HTML."""
+        old_kind = self.instance.source_kind if self.instance.pk else None
+        kind = cleaned.get("source_kind")
+        if old_kind is None or kind == old_kind:
+            return
+        if kind == SourceKind.VISUAL:
+            raise CompileError(
+                _(
+                    "To make this a visual design, use “Open visual editor”: it converts the "
+                    "current email after asking you, and keeps this version in the history."
+                ),
+                field="source_kind",
+            )
+        if old_kind == SourceKind.VISUAL and cleaned.get("source") == self.instance.source:
+            if kind != SourceKind.HTML:
+                raise CompileError(
+                    _(
+                        "A visual design can be switched to HTML (it keeps the editor's output). "
+                        "For another format, replace the content first."
+                    ),
+                    field="source_kind",
+                )
+            try:
+                doc = visual_parse(self.instance.source)
+            except VisualSourceError:
+                return
+            cleaned["source"] = merge_tags_unescape(doc.document())
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
         try:
+            self._format_change_check(cleaned)
             self.compiled = design_validate(
                 subject=cleaned.get("subject", ""),
                 preheader=cleaned.get("preheader", ""),

@@ -1,8 +1,8 @@
 """Email designs and the templates users start them from.
 
-A :class:`Design` keeps the user's *source* (blocks JSON, HTML, Markdown, MJML or plain
-text) and, beside it, the *compiled* form: a Jinja2 template of email-safe HTML and one of
-plain text, made once on save by :mod:`mailsoftly.designs.compiler`. Sending renders the
+A :class:`Design` keeps the user's *source* (the visual editor's JSON, HTML, Markdown,
+MJML, plain text, or the simple block form's JSON) and, beside it, the *compiled* form: a
+Jinja2 template of email-safe HTML and one of plain text, made once on save by :mod:`mailsoftly.designs.compiler`. Sending renders the
 compiled form per recipient (:mod:`mailsoftly.designs.rendering`), never the source.
 """
 
@@ -17,11 +17,13 @@ from mailsoftly.core.tenancy import WorkspaceOwned
 
 
 class SourceKind(models.TextChoices):
-    BLOCKS = "blocks", _("Visual blocks")
+    # The issue's five formats, then the older form-based block builder.
+    VISUAL = "visual", _("Visual (GrapesJS)")
     HTML = "html", _("HTML")
     MARKDOWN = "markdown", _("Markdown")
     MJML = "mjml", _("MJML")
     TEXT = "text", _("Plain text")
+    BLOCKS = "blocks", _("Simple blocks (form)")
 
 
 class Design(WorkspaceOwned):

@@ -116,12 +116,17 @@ _INLINER = css_inline.CSSInliner(
 )
 
 
-def clean_fragment(fragment: str) -> str:
-    """An HTML fragment reduced to the email allow-list."""
+def clean_fragment(fragment: str, *, keep_ids: bool = False) -> str:
+    """An HTML fragment reduced to the email allow-list.
+
+    ``keep_ids`` keeps ``id`` attributes, for editor output whose stylesheet targets them
+    (the compiler inlines that CSS before the final clean, which drops them).
+    """
+    attributes = {**ATTRIBUTES, "*": _GLOBAL_ATTRIBUTES | {"id"}} if keep_ids else ATTRIBUTES
     return nh3.clean(
         fragment,
         tags=TAGS,
-        attributes=ATTRIBUTES,
+        attributes=attributes,
         url_schemes=URL_SCHEMES,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "noscript", "svg"},
         filter_style_properties=STYLE_PROPERTIES,

@@ -91,6 +91,8 @@ def design_new(request: HttpRequest) -> HttpResponse:
                 source_kind=value,
                 source=blank_source(value),
             )
+            if value == SourceKind.VISUAL:
+                return redirect("designs:visual", pk=design.pk)
             return redirect("designs:edit", pk=design.pk)
         if starter is None:
             messages.error(request, _("Choose a starting point."))

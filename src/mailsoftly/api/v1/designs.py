@@ -31,7 +31,8 @@ router = Router(tags=["designs"])
 SORTS = {"id": "pk", "created_at": "created_at", "updated_at": "updated_at", "name": "name"}
 VERSION_SORTS = {"id": "pk", "created_at": "created_at"}
 MAX_SOURCE = 2_000_000
-SourceKindName = Literal["blocks", "html", "markdown", "mjml", "text"]
+# "visual": ``source`` is the visual editor's JSON, {"html": …, "css": …, "project": …}.
+SourceKindName = Literal["visual", "html", "markdown", "mjml", "text", "blocks"]
 # The service's field names, as the API calls them.
 API_FIELD = {"layout": "layout_id", "is_layout": "layout_id"}
 

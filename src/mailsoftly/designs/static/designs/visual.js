@@ -1,47 +1,75 @@
-// The GrapesJS visual editor (newsletter preset) for one design. The editor's canvas is an
-// iframe GrapesJS creates; on save the preset's inlined-CSS export goes to the server, which
-// sanitises it and saves it through the normal design pipeline.
+// The GrapesJS visual editor (newsletter preset plus our own email blocks) for one design.
+// The canvas is an iframe GrapesJS creates on our origin: the server cleans what it opens
+// on, and the HTML parser is told to drop scripts and unsafe attributes. On save the
+// editor's HTML, CSS and project data go to the server, which stores them as a "visual"
+// design; the server's pipeline inlines the CSS and sanitises the HTML.
 (function () {
   "use strict";
 
+  // The preset's blocks we offer. Its grid and list blocks load sample images from an
+  // outside service, which would end up in sent mail, so they are left out.
+  const PRESET_BLOCKS = [
+    "sect100", "sect50", "sect30", "sect37", "button", "divider", "text", "text-sect",
+    "image", "quote", "link", "link-block",
+  ];
+  const FONT = "font-family:Helvetica,Arial,sans-serif;";
+
+  function table(rows, style) {
+    return (
+      '<table width="100%" cellpadding="0" cellspacing="0" border="0" role="presentation" style="' +
+      (style || "") + '">' + rows + "</table>"
+    );
+  }
+
+  function escapeHtml(text) {
+    const div = document.createElement("div");
+    div.textContent = text;
+    return div.innerHTML;
+  }
+
+  // The issue's blocks the preset lacks. Table layout with inline styles only, so the
+  // output survives mail clients that ignore <style>.
   function addEmailBlocks(editor, labels) {
     const blocks = editor.BlockManager;
-    const cell = "padding:0;margin:0;";
     blocks.add("spacer", {
       label: labels.spacer,
       category: "Basic",
-      attributes: { class: "gjs-fonts gjs-f-hero" },
-      content:
-        '<table width="100%" cellpadding="0" cellspacing="0" role="presentation" style="' + cell + '">' +
-        '<tr><td style="height:32px;line-height:32px;font-size:1px;">&nbsp;</td></tr></table>',
+      media: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M4 11h16v2H4zM11 3h2v5h3l-4 3-4-3h3zM11 21h2v-5h3l-4-3-4 3h3z"/></svg>',
+      content: table('<tr><td style="height:32px;line-height:32px;font-size:1px;">&nbsp;</td></tr>'),
     });
+    const networks = ["Facebook", "Instagram", "LinkedIn", "X"];
     blocks.add("social-links", {
       label: labels.social,
       category: "Basic",
-      attributes: { class: "fa fa-share-alt" },
-      content:
-        '<table align="center" cellpadding="0" cellspacing="0" role="presentation" style="margin:16px auto;">' +
-        "<tr>" +
-        ["Facebook", "Instagram", "LinkedIn", "X"]
-          .map(function (name) {
-            return (
-              '<td style="padding:0 8px;font-family:Arial,sans-serif;font-size:14px;">' +
-              '<a href="https://example.com/" style="color:#2563eb;text-decoration:none;">' + name + "</a></td>"
-            );
-          })
-          .join("") +
-        "</tr></table>",
+      media: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M18 16a3 3 0 0 0-2.4 1.2l-6.7-3.4a3 3 0 0 0 0-1.6l6.7-3.4A3 3 0 1 0 15 7l-6.7 3.4a3 3 0 1 0 0 3.2L15 17a3 3 0 1 0 3-1z"/></svg>',
+      content: table(
+        '<tr><td align="center" style="padding:16px 8px;">' +
+          '<table cellpadding="0" cellspacing="0" border="0" role="presentation" align="center"><tr>' +
+          networks
+            .map(function (name) {
+              return (
+                '<td style="padding:0 8px;' + FONT + 'font-size:14px;">' +
+                '<a href="https://example.com/" style="color:#2563eb;text-decoration:none;">' +
+                name + "</a></td>"
+              );
+            })
+            .join("") +
+          "</tr></table></td></tr>"
+      ),
     });
     blocks.add("footer-unsubscribe", {
       label: labels.footer,
       category: "Basic",
-      attributes: { class: "fa fa-envelope-o" },
-      content:
-        '<table width="100%" cellpadding="0" cellspacing="0" role="presentation">' +
-        '<tr><td style="padding:24px 16px;text-align:center;font-family:Arial,sans-serif;font-size:12px;color:#6b7280;">' +
-        '<a href="{{ unsubscribe_url }}" style="color:#6b7280;">' + labels.unsubscribe + "</a> · " +
-        '<a href="{{ preferences_url }}" style="color:#6b7280;">' + labels.preferences + "</a>" +
-        "</td></tr></table>",
+      media: '<svg viewBox="0 0 24 24"><path fill="currentColor" d="M2 16h20v5H2zM4 18v1h16v-1zM2 3h20v11H2z" opacity=".9"/></svg>',
+      content: table(
+        '<tr><td align="center" style="padding:24px 16px;' + FONT +
+          'font-size:12px;line-height:1.5;color:#6b7280;">' +
+          escapeHtml(labels.footerText) + "<br>" +
+          '<a href="{{ unsubscribe_url }}" style="color:#6b7280;">' + escapeHtml(labels.unsubscribe) +
+          "</a> · " +
+          '<a href="{{ preferences_url }}" style="color:#6b7280;">' + escapeHtml(labels.preferences) +
+          "</a></td></tr>"
+      ),
     });
   }
 
@@ -49,31 +77,50 @@
     const container = document.getElementById("gjs");
     if (!container || !window.grapesjs) return;
     const preset = window["grapesjs-preset-newsletter"];
-    const initial = JSON.parse(document.getElementById("visual-initial").textContent || '""');
-    const editor = window.grapesjs.init({
+    const initial = JSON.parse(document.getElementById("visual-initial").textContent || "{}");
+    const data = container.dataset;
+    const messages = window.mailsoftlyVisualMessages || {};
+    const config = {
       container: container,
       height: "75vh",
       fromElement: false,
-      components: initial,
       storageManager: false,
-      plugins: [preset.default || preset],
-    });
-    const data = container.dataset;
+      // Imported HTML keeps no scripts, on* attributes or javascript: URLs.
+      parser: {
+        optionsHtml: { allowScripts: false, allowUnsafeAttr: false, allowUnsafeAttrValue: false },
+      },
+      i18n: {
+        locale: (data.locale || "en").split("-")[0],
+        localeFallback: "en",
+        detectLocale: false,
+        messagesAdd: messages,
+      },
+      plugins: [
+        function (ed) {
+          (preset.default || preset)(ed, { blocks: PRESET_BLOCKS });
+        },
+      ],
+    };
+    if (initial.project) {
+      config.projectData = initial.project;
+    } else {
+      config.components = initial.html || "";
+      config.style = initial.css || "";
+    }
+    const editor = window.grapesjs.init(config);
     addEmailBlocks(editor, {
       spacer: data.labelSpacer,
       social: data.labelSocial,
       footer: data.labelFooter,
+      footerText: data.footerText,
       unsubscribe: data.unsubscribe,
       preferences: data.preferences,
     });
-    // The preset's grid and list blocks load their sample images from an outside
-    // service, which would end up in sent mail: they are not offered.
-    ["grid-items", "list-items"].forEach(function (id) {
-      if (editor.BlockManager.get(id)) editor.BlockManager.remove(id);
-    });
     window.editor = editor; // for tests and the browser console
     document.getElementById("visual-form").addEventListener("submit", function () {
-      document.getElementById("visual-html").value = editor.runCommand("gjs-get-inlined-html");
+      document.getElementById("visual-html").value = editor.getHtml();
+      document.getElementById("visual-css").value = editor.getCss();
+      document.getElementById("visual-project").value = JSON.stringify(editor.getProjectData());
     });
   }
 
