@@ -251,3 +251,62 @@ def test_an_address_added_meanwhile_is_treated_as_existing(workspace, monkeypatc
     assert sorted(subscribed) == ["calm@example.org", "race@example.org"]
     # No consent record claims the import created the other writer's contact.
     assert not ConsentRecord.objects.for_workspace(workspace).filter(contact=race).exists()
+
+
+def test_an_address_added_meanwhile_fails_the_batch_when_conflicts_raise(workspace, monkeypatch):
+    """The import's cheaper insert (no ON CONFLICT) rolls the whole batch back instead of
+    skipping the address; the import then retries the batch."""
+    from django.db import IntegrityError, connections
+
+    from mailsoftly.contacts import bulk
+
+    if connections[workspace.database].vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the batch's lock keeps others out")
+
+    def meanwhile(_workspace):
+        def check(new):
+            ContactFactory(workspace=workspace, email="race@example.org")
+
+        return check
+
+    monkeypatch.setattr(bulk, "_limit_checker", meanwhile)
+    with pytest.raises(IntegrityError):
+        contacts_upsert_many(
+            workspace=workspace,
+            rows=[row(1, "race@example.org"), row(2, "calm@example.org")],
+            conflicts_raise=True,
+        )
+    assert not Contact.objects.for_workspace(workspace).filter(email_key="calm@example.org")
+
+
+def test_a_batch_for_a_list_that_is_gone_writes_nothing(workspace):
+    """The subscriptions' list has no foreign-key constraint: the batch checks it."""
+    from django.db import IntegrityError
+
+    contact_list = ContactListFactory(workspace=workspace)
+    missing = contact_list.pk
+    contact_list.delete()
+    with pytest.raises(IntegrityError):
+        contacts_upsert_many(
+            workspace=workspace, rows=[row(1, "ann@example.org")], contact_list_id=missing
+        )
+    assert not Contact.objects.for_workspace(workspace).exists()
+    assert not Subscription.all_rows.for_workspace(workspace).exists()
+
+
+@pytest.mark.policy("P38")
+def test_erasing_a_bulk_written_contact_removes_its_subscription_tags_and_consent(workspace):
+    """No database constraint cascades any more: the erasure itself must reach every row."""
+    from mailsoftly.contacts.models import ContactTag
+
+    contact_list = ContactListFactory(workspace=workspace)
+    contacts_upsert_many(
+        workspace=workspace,
+        rows=[row(1, "gone@example.org", tags=["vip"]), row(2, "kept@example.org", tags=["vip"])],
+        contact_list_id=contact_list.pk,
+    )
+    services.contact_erase(contact=contact(workspace, "gone@example.org"))
+    kept = contact(workspace, "kept@example.org")
+    for model in (Subscription, ContactTag, ConsentRecord):
+        rows = model.all_rows.for_workspace(workspace)
+        assert list(rows.values_list("contact_id", flat=True)) == [kept.pk], model.__name__

@@ -245,6 +245,16 @@ def contact_erase(*, contact: Contact) -> None:
     """
     workspace = contact.workspace
     with _atomic(workspace):
+        # Lock the contact before its rows are collected: a bulk write that links a
+        # subscription or tag to it (which locks it FOR KEY SHARE, there being no foreign-key
+        # constraint) either finishes first, and its rows are collected here, or waits and
+        # then finds the contact gone.
+        list(
+            Contact.all_rows.for_workspace(workspace)
+            .select_for_update()
+            .filter(pk=contact.pk)
+            .values_list("pk", flat=True)
+        )
         Suppression.all_rows.for_workspace(workspace).filter(email_hash=contact.email_hash).delete()
         Suppression.objects.for_workspace(workspace).create(
             workspace=workspace,

@@ -1,7 +1,9 @@
 """Any database (SQLite in practice): look the addresses up, then batched inserts.
 
 New rows go in with ``executemany`` (:mod:`mailsoftly.contacts.importing.fastwrite`) without
-a model instance per row; changed contacts with ``bulk_update``.
+a model instance per row; changed contacts with ``bulk_update``. The child tables have no
+foreign-key constraints; SQLite serialises writers, so checking once that the list exists
+is all a batch needs (the contacts and tags it links were read under the same lock).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.db import connections
+from django.db import IntegrityError, connections
 
 from mailsoftly.contacts.bulk import ContactRow, UpsertOptions, UpsertResult, _chunks
 from mailsoftly.contacts.emails import email_hash
@@ -18,6 +20,7 @@ from mailsoftly.contacts.models import (
     ConsentRecord,
     Contact,
     ContactEvent,
+    ContactList,
     ContactStatus,
     ContactTag,
     Subscription,
@@ -98,6 +101,10 @@ def upsert(
     now = options.now
     stamp = fastwrite.adapt_time(connection, now)
     tag_ids = options.tag_ids
+    if options.contact_list_id and not (
+        ContactList.all_rows.using(db).filter(pk=options.contact_list_id).exists()
+    ):
+        raise IntegrityError(f"contact list {options.contact_list_id} does not exist")
     hashes = {r.key: email_hash(r.key) for r in rows}
     existing = _existing(workspace, [r.key for r in rows])
     suppressed = _suppressed(workspace, list(hashes.values()))

@@ -3,6 +3,13 @@
 
 One batch costs one COPY plus about ten statements whatever its size. The staging table is
 ``TEMPORARY`` (never WAL-logged, private to the connection) and ``ON COMMIT DELETE ROWS``.
+
+The child tables have no foreign-key constraints (see ``BulkOwned`` in the models), so the
+references a batch writes are checked here, once per batch rather than once per row: new
+contacts are inserted by this same transaction; the list, the tags and the existing
+contacts that get a subscription or a tag are locked ``FOR KEY SHARE`` (what a constraint
+check locks), and a batch whose list or contact vanished meanwhile fails with
+``IntegrityError`` as a constraint would have made it fail.
 Table and column names come from the models' metadata; every value travels as COPY data
 or as a query parameter: no user text is part of any SQL string.
 """
@@ -12,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.db import connections
+from django.db import IntegrityError, connections
 
 from mailsoftly.contacts.bulk import ContactRow, UpsertOptions, UpsertResult
 from mailsoftly.contacts.emails import email_hash
@@ -20,11 +27,13 @@ from mailsoftly.contacts.models import (
     ConsentRecord,
     Contact,
     ContactEvent,
+    ContactList,
     ContactStatus,
     ContactTag,
     Subscription,
     SubscriptionStatus,
     Suppression,
+    Tag,
 )
 
 STAGE = "mailsoftly_contact_stage"
@@ -98,8 +107,23 @@ def _sql() -> dict[str, str]:
                 last_name, status, fields, source, created_at, updated_at)
             SELECT contact_id, %(ws)s, email, email_key, email_hash, coalesce(first_name, ''),
                 coalesce(last_name, ''), %(active)s, fields, %(source)s, %(now)s, %(now)s
-            FROM {STAGE} WHERE created ORDER BY n
+            FROM {STAGE} WHERE created ORDER BY n""",
+        "skip_conflicts": """
             ON CONFLICT (workspace_id, email_key) WHERE trashed_at IS NULL DO NOTHING""",
+        # FOR KEY SHARE: what a foreign-key check would lock, taken once per batch. The ids
+        # travel as one array so the planner probes the primary key instead of joining.
+        "lock_list": f"""
+            SELECT count(*) FROM (SELECT 1 FROM {_t(ContactList)}
+                WHERE id = %(list)s FOR KEY SHARE) x""",
+        "lock_tags": f"""
+            SELECT count(*) FROM (SELECT 1 FROM {_t(Tag)}
+                WHERE id = ANY(%(tag_ids)s) FOR KEY SHARE) x""",
+        "existing_count": f"""
+            SELECT count(*) FROM {STAGE} WHERE contact_id IS NOT NULL AND NOT created""",
+        "lock_existing": f"""
+            SELECT count(*) FROM (SELECT 1 FROM {contact} c WHERE c.id = ANY(ARRAY(
+                SELECT contact_id FROM {STAGE} WHERE contact_id IS NOT NULL AND NOT created))
+                FOR KEY SHARE OF c) x""",
         "orphans": f"""
             UPDATE {STAGE} s SET contact_id = NULL, created = false
             WHERE s.created AND NOT EXISTS (SELECT 1 FROM {contact} c WHERE c.id = s.contact_id)""",
@@ -121,12 +145,21 @@ def _sql() -> dict[str, str]:
                 RETURNING c.id
             )
             SELECT count(*) FROM changed""",
+        # New contacts have no subscription and no tag yet: plain inserts. Existing ones
+        # keep what they have (ON CONFLICT DO NOTHING, the slower path, only for them).
         "subscribe": f"""
             INSERT INTO {sub} (workspace_id, contact_id, contact_list_id, status,
                 subscribed_at, confirmed_at, created_at, updated_at)
             SELECT %(ws)s, contact_id, %(list)s, %(subscribed)s, %(now)s, %(now)s, %(now)s,
                 %(now)s
-            FROM {STAGE} WHERE contact_id IS NOT NULL AND active IS NOT FALSE AND NOT suppressed
+            FROM {STAGE} WHERE created""",
+        "subscribe_existing": f"""
+            INSERT INTO {sub} (workspace_id, contact_id, contact_list_id, status,
+                subscribed_at, confirmed_at, created_at, updated_at)
+            SELECT %(ws)s, contact_id, %(list)s, %(subscribed)s, %(now)s, %(now)s, %(now)s,
+                %(now)s
+            FROM {STAGE}
+            WHERE contact_id IS NOT NULL AND NOT created AND active AND NOT suppressed
             ON CONFLICT (contact_id, contact_list_id) DO NOTHING""",
         "consent": f"""
             INSERT INTO {consent} (workspace_id, contact_id, contact_list_id, source, given_at,
@@ -135,11 +168,17 @@ def _sql() -> dict[str, str]:
                 %(consent_text)s, %(location)s, ip, jsonb_build_object(%(details_key)s, n),
                 %(now)s, %(now)s
             FROM {STAGE} WHERE created""",
+        # tag_ids are distinct per row (deduplicated when staged).
         "tags": f"""
             INSERT INTO {tag} (workspace_id, contact_id, tag_id, created_at, updated_at)
-            SELECT DISTINCT %(ws)s, s.contact_id, t.tag_id, %(now)s, %(now)s
+            SELECT %(ws)s, s.contact_id, t.tag_id, %(now)s, %(now)s
             FROM {STAGE} s CROSS JOIN LATERAL unnest(s.tag_ids) AS t(tag_id)
-            WHERE s.contact_id IS NOT NULL
+            WHERE s.created""",
+        "tags_existing": f"""
+            INSERT INTO {tag} (workspace_id, contact_id, tag_id, created_at, updated_at)
+            SELECT %(ws)s, s.contact_id, t.tag_id, %(now)s, %(now)s
+            FROM {STAGE} s CROSS JOIN LATERAL unnest(s.tag_ids) AS t(tag_id)
+            WHERE s.contact_id IS NOT NULL AND NOT s.created
             ON CONFLICT (contact_id, tag_id) DO NOTHING""",
         "timeline": f"""
             INSERT INTO {event} (workspace_id, contact_id, kind, occurred_at, data,
@@ -211,7 +250,12 @@ def upsert(
             check_limit(candidates)
         if candidates:
             cursor.execute(sql["allocate"], params)
-            cursor.execute(sql["insert"], params)
+            # Without ON CONFLICT a concurrent writer's address fails the whole batch with
+            # IntegrityError; a caller that retries the batch (the import) saves the cost.
+            insert = (
+                sql["insert"] if options.conflicts_raise else sql["insert"] + sql["skip_conflicts"]
+            )
+            cursor.execute(insert, params)
             result.created = cursor.rowcount
             if result.created < candidates:
                 # A concurrent writer added some of these addresses after our lookup.
@@ -220,11 +264,21 @@ def upsert(
         if options.update:
             cursor.execute(sql["update"], params)
             result.updated = cursor.fetchone()[0]
+        used_tags = sorted({tag_ids[t] for r in rows for t in r.tags}) if tag_ids else []
+        existing = len(rows) > result.created
+        if existing:
+            cursor.execute(sql["existing_count"])
+            existing = cursor.fetchone()[0]
+        _lock_references(cursor, sql, params, options, used_tags, existing)
         if options.contact_list_id:
             cursor.execute(sql["subscribe"], params)
+            if existing:
+                cursor.execute(sql["subscribe_existing"], params)
         cursor.execute(sql["consent"], params)
-        if tag_ids and any(r.tags for r in rows):
+        if used_tags:
             cursor.execute(sql["tags"], params)
+            if existing:
+                cursor.execute(sql["tags_existing"], params)
         by_number = None
         cursor.execute(sql["suppressed_rows"])
         suppressed = {n for (n,) in cursor.fetchall()}
@@ -242,6 +296,22 @@ def upsert(
         if options.timeline:
             ids = [pk for pk, _ in result.created_ids] + [pk for pk, _ in result.updated_ids]
             cursor.execute(sql["timeline"], {**params, "ids": ids})
+
+
+def _lock_references(cursor, sql, params, options, used_tags, existing: int) -> None:
+    """Lock what this batch's child rows refer to, or fail as a foreign key would."""
+    if options.contact_list_id:
+        cursor.execute(sql["lock_list"], params)
+        if cursor.fetchone()[0] != 1:
+            raise IntegrityError(f"contact list {options.contact_list_id} does not exist")
+    if used_tags:
+        cursor.execute(sql["lock_tags"], {"tag_ids": used_tags})
+        if cursor.fetchone()[0] != len(used_tags):
+            raise IntegrityError("a tag of this batch was deleted meanwhile")
+    if existing and (options.contact_list_id or used_tags):
+        cursor.execute(sql["lock_existing"])
+        if cursor.fetchone()[0] != existing:
+            raise IntegrityError("a contact of this batch was deleted meanwhile")
 
 
 _SEQUENCE: dict[str, str] = {}

@@ -243,6 +243,8 @@ class BatchWriter:
             # The plan limit was checked for the whole file before the first batch.
             check_limit=False,
             tag_cache=self.tag_ids,
+            # A concurrent writer's address rolls the batch back; import_apply retries it.
+            conflicts_raise=True,
         )
         counts.created += result.created
         counts.updated += result.updated
