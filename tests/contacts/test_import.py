@@ -439,3 +439,34 @@ def test_an_import_batch_commits_without_waiting_for_the_wal_on_postgresql(works
         with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "off"
+
+
+def test_an_upload_whose_file_is_gone_fails_at_start_with_the_reason(workspace):
+    from django.core.files.storage import default_storage
+
+    job = upload(workspace, MAILCHIMP)
+    default_storage.delete(job.file_path)
+    with pytest.raises(imports.ImportStartFailed):
+        imports.contact_import_start(contact_import=job, mapping={"0": "email"}, mode="add")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "can no longer be read" in job.file_error
+    assert "No rows were written." in job.file_error
+    # Resuming cannot help an import that never started.
+    with pytest.raises(ValidationError):
+        imports.contact_import_resume(contact_import=job)
+
+
+def test_an_upload_that_became_unreadable_fails_at_preview_with_the_files_error(workspace):
+    from django.core.files.storage import default_storage
+
+    job = upload(workspace, MAILCHIMP)
+    with default_storage.open(job.file_path, "wb") as handle:
+        handle.write(b"")
+    with pytest.raises(imports.ImportStartFailed):
+        imports.contact_import_preview(contact_import=job)
+    job.refresh_from_db()
+    assert (job.status, job.file_error) == (
+        ImportStatus.FAILED,
+        "The file is empty. No rows were written.",
+    )

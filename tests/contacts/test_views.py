@@ -207,3 +207,24 @@ def test_demo_step_is_idempotent(workspace, user):
     contacts_demo(workspace=workspace, user=user)
     assert Contact.objects.for_workspace(workspace).count() == 50
     assert services  # imported for side effects of registration
+
+
+def test_import_whose_file_is_gone_shows_failed_with_the_reason(logged_in_client, workspace):
+    from django.core.files.storage import default_storage
+
+    logged_in_client.post(
+        reverse("contacts:import_new"),
+        {"file": SimpleUploadedFile("a.csv", b"email\nann@example.org\n")},
+    )
+    job = ContactImport.objects.for_workspace(workspace).get()
+    default_storage.delete(job.file_path)
+    url = reverse("contacts:import_detail", args=[job.pk])
+    for page in (
+        logged_in_client.post(url, {"col_0": "email", "mode": "add"}),
+        logged_in_client.get(url),
+    ):
+        assert page.status_code == 200
+        assert b"can no longer be read" in page.content
+        assert b"Resume the import" not in page.content
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED

@@ -76,11 +76,46 @@ def contact_import_upload(*, workspace, uploaded_file, by_user=None) -> ContactI
     )
 
 
+class ImportStartFailed(ValidationError):
+    """The uploaded file can no longer be read: the import is now "failed" with the reason
+    in ``file_error`` (choosing another mapping cannot help)."""
+
+
 def contact_import_preview(*, contact_import: ContactImport) -> tuple[list[str], list[list[str]]]:
+    """The header and a few rows of an uploaded file (:class:`ImportStartFailed` if the file
+    cannot be read any more; the job is then marked failed with the reason)."""
     sniffed = files.Sniffed(
         contact_import.file_format, contact_import.encoding, contact_import.delimiter
     )
-    return files.header_and_sample(_path(contact_import), sniffed)
+    try:
+        return files.header_and_sample(_path(contact_import), sniffed)
+    except files.ImportFileError as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = _("The uploaded file can no longer be read (%(e)s).") % {
+            "e": exc.strerror or type(exc).__name__
+        }
+    _start_fail(contact_import, reason)
+    raise ImportStartFailed(reason)
+
+
+def _start_fail(job: ContactImport, reason: str) -> None:
+    """An upload that cannot be started any more: "failed", never left "uploaded"."""
+    db = job.workspace.database
+    with transaction.atomic(using=db):
+        moved = (
+            ContactImport.all_rows.using(db)
+            .filter(pk=job.pk, status=ImportStatus.UPLOADED)
+            .update(
+                status=ImportStatus.FAILED,
+                file_error=f"{reason} {_('No rows were written.')}",
+                finished_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
+        job.refresh_from_db()
+        if moved:
+            import_webhook_emit(contact_import=job)
 
 
 def mapping_clean(*, workspace, mapping: dict[str, str], columns: int) -> dict[str, str]:
@@ -200,6 +235,8 @@ def contact_import_resume(*, contact_import: ContactImport) -> None:
     job = contact_import
     if job.status not in (ImportStatus.FAILED, ImportStatus.RUNNING, ImportStatus.QUEUED):
         raise ValidationError(_("Only an unfinished import can be resumed."))
+    if not job.mapping:
+        raise ValidationError(_("This import never started; upload the file again."))
     ContactImport.all_rows.using(job.workspace.database).filter(pk=job.pk).update(
         status=ImportStatus.QUEUED, file_error=""
     )

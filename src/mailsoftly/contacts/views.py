@@ -400,7 +400,10 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "contacts/import_progress.html", {"job": job})
     lists = selectors.contact_list_list(workspace=workspace)
     form = forms.ImportStartForm(request.POST or None, lists=lists)
-    header, sample = imports.contact_import_preview(contact_import=job)
+    try:
+        header, sample = imports.contact_import_preview(contact_import=job)
+    except imports.ImportStartFailed:
+        return render(request, "contacts/import_progress.html", {"job": job})
     if request.method == "POST":
         mapping = {str(i): request.POST.get(f"col_{i}", "") for i in range(len(header))}
     else:
@@ -421,6 +424,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 contact_list=contact_list_,
                 consent_text=form.cleaned_data["consent_text"],
             )
+        except imports.ImportStartFailed:
+            return redirect("contacts:import_detail", pk=job.pk)  # shows the reason
         except ValidationError as exc:
             apply_errors(form, exc)
         except LimitExceeded as exc:
