@@ -233,11 +233,16 @@ def design_content(*, design, sender=None) -> dict:
 
 
 def _enqueue_send(campaign: Campaign) -> None:
-    from mailsoftly.campaigns.tasks import campaign_send_task
+    from mailsoftly.campaigns.tasks import campaign_senders_enqueue, parallel_tasks
 
     workspace_id, campaign_id = campaign.workspace_id, campaign.pk
+    # A frozen audience (a resume) gets all its senders at once; a new campaign gets one,
+    # which freezes the audience and then enqueues the others.
+    count = parallel_tasks() if campaign.audience_complete else 1
     transaction.on_commit(
-        lambda: campaign_send_task.delay(workspace_id=workspace_id, campaign_id=campaign_id),
+        lambda: campaign_senders_enqueue(
+            workspace_id=workspace_id, campaign_id=campaign_id, count=count
+        ),
         using=campaign.workspace.database,
     )
 

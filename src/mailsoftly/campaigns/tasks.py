@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import timedelta
 
 from celery import shared_task
@@ -27,10 +28,36 @@ def _load(workspace_id: int, campaign_id: int) -> Campaign | None:
     return campaign
 
 
-def campaign_run(*, campaign: Campaign, messenger=None):
+def parallel_tasks() -> int:
+    """How many tasks send one campaign at once: ``SENDING_PARALLEL_TASKS``, by default
+    one per core of this machine (composing and signing are CPU-bound, and one Python
+    process uses one core). The store lets any number share a campaign."""
+    return max(1, getattr(settings, "SENDING_PARALLEL_TASKS", None) or os.cpu_count() or 1)
+
+
+def campaign_senders_enqueue(
+    *, workspace_id: int, campaign_id: int, count: int, helpers: bool = False
+) -> None:
+    """Enqueue ``count`` sending tasks for a campaign. ``helpers`` are enqueued by a run
+    that froze the audience; they never enqueue more.
+
+    An in-process (eager) run has no other process to share the work with: one sender at
+    most, and no helpers."""
+    if campaign_send_task.app.conf.task_always_eager:
+        count = 0 if helpers else min(count, 1)
+    for _ in range(count):
+        campaign_send_task.delay(
+            workspace_id=workspace_id, campaign_id=campaign_id, fan_out=not helpers
+        )
+
+
+def campaign_run(*, campaign: Campaign, messenger=None, fan_out: bool = True):
     """Freeze the audience (once) and send what is due, with this process's engine.
 
-    ``messenger`` overrides the routing (the demo forces the local capture)."""
+    The run that freezes the audience enqueues helpers (``fan_out``), so that
+    :func:`parallel_tasks` processes send it together, each with its share of the SMTP
+    server's connections. ``messenger`` overrides the routing (the demo forces the
+    local capture)."""
     from mailsoftly.campaigns import audience
     from mailsoftly.campaigns.compose import Composer
     from mailsoftly.campaigns.store import DeliveryStore
@@ -47,10 +74,20 @@ def campaign_run(*, campaign: Campaign, messenger=None):
             audience_complete=True
         )
         campaign.audience_complete = True
+        if fan_out:
+            campaign_senders_enqueue(
+                workspace_id=campaign.workspace_id,
+                campaign_id=campaign.pk,
+                count=parallel_tasks() - 1,
+                helpers=True,
+            )
     store = DeliveryStore(campaign=campaign)
     if messenger is None:
         messenger = messenger_for(
-            workspace=campaign.workspace, server=campaign.smtp_server, campaign_id=campaign.pk
+            workspace=campaign.workspace,
+            server=campaign.smtp_server,
+            campaign_id=campaign.pk,
+            share=parallel_tasks(),
         )
     try:
         report = engine.run(
@@ -83,12 +120,14 @@ def _screening_allows(campaign: Campaign) -> bool:
 
 
 @shared_task(name="campaigns.campaign_send", acks_late=True)
-def campaign_send_task(*, workspace_id: int, campaign_id: int) -> int:
-    """Send a campaign's due deliveries. Any number may run at once; none sends twice."""
+def campaign_send_task(*, workspace_id: int, campaign_id: int, fan_out: bool = True) -> int:
+    """Send a campaign's due deliveries. Any number may run at once; none sends twice.
+
+    ``fan_out=False`` marks a helper enqueued by another run: it never enqueues more."""
     campaign = _load(workspace_id, campaign_id)
     if campaign is None:
         return 0
-    report = campaign_run(campaign=campaign)
+    report = campaign_run(campaign=campaign, fan_out=fan_out)
     return report.sent if report else 0
 
 

@@ -6,6 +6,7 @@ In order: the campaign's chosen server, the workspace's default server, the glob
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -38,18 +39,31 @@ def smtp_config_from_url(url: str, *, max_connections: int = 8) -> SmtpConfig:
     )
 
 
+def _shared(config: SmtpConfig, share: int) -> SmtpConfig:
+    """This sender's part of the server's connections when ``share`` senders use it."""
+    if share <= 1:
+        return config
+    return replace(config, max_connections=max(1, -(-config.max_connections // share)))
+
+
 def messenger_for(
-    *, workspace, server: SmtpServer | None = None, campaign_id: int | None = None
+    *,
+    workspace,
+    server: SmtpServer | None = None,
+    campaign_id: int | None = None,
+    share: int = 1,
 ) -> Messenger:
+    """``share``: how many senders (processes) use the server at once for this campaign;
+    each opens its part of the server's maximum connections."""
     if server is None:
         server = SmtpServer.objects.for_workspace(workspace).order_by("-is_default", "id").first()
     if server is not None:
-        config = server.config()
+        config = _shared(server.config(), share)
         key = f"{workspace.region}.{server.pk}"
         return SmtpMessenger(config, limiter=limiter_for(key=key, rate=config.rate_per_second))
     url = getattr(settings, "SENDING_SMTP_URL", None)
     if url:
-        config = smtp_config_from_url(url)
+        config = _shared(smtp_config_from_url(url), share)
         key = f"url.{config.host}:{config.port}"
         return SmtpMessenger(config, limiter=limiter_for(key=key, rate=config.rate_per_second))
     return CaptureMessenger(workspace=workspace, campaign_id=campaign_id)
