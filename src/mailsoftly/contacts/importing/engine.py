@@ -112,6 +112,12 @@ class RowPreparer:
             for i, t in mapping.items()
             if t.startswith("field:") and t[6:] in custom_fields
         ]
+        # prepare() reads an unmapped column as the always-empty column ``width``.
+        self.width = max(mapping) + 1
+        self.padding = [""] * (self.width + 1)
+        for name in ("first_col", "last_col", "tags_col", "time_col", "ip_col"):
+            if getattr(self, name) is None:
+                setattr(self, name, self.width)
 
     @staticmethod
     def _cell(cells: list[str], index: int | None) -> str:
@@ -120,23 +126,25 @@ class RowPreparer:
         return cells[index].strip()
 
     def prepare(self, row: Row) -> ContactRow | str:
-        cells = row.cells
         if row.error:
             return row.error
-        raw_email = self._cell(cells, self.email_col)
+        # Exactly ``width`` + 1 cells: the mapped columns, padded, then the empty sentinel
+        # column that stands for an unmapped one, so prepare() can index directly.
+        cells = row.cells[: self.width]
+        cells += self.padding[len(cells) :]
         try:
-            email, key = email_normalize(raw_email)
+            email, key = email_normalize(cells[self.email_col])  # strips the cell itself
         except InvalidEmail as exc:
             return str(exc)
         prepared = ContactRow(row.number, email, key)
-        first = self._cell(cells, self.first_col)
-        last = self._cell(cells, self.last_col)
+        first = cells[self.first_col].strip()
+        last = cells[self.last_col].strip()
         if len(first) > MAX_NAME or len(last) > MAX_NAME:
             return _("A name is longer than %(n)d characters.") % {"n": MAX_NAME}
         # An empty cell keeps the stored name when updating.
         prepared.first_name, prepared.last_name = first or None, last or None
         for index, custom in self.custom:
-            raw = self._cell(cells, index)
+            raw = cells[index].strip()
             if not raw:
                 continue
             try:
@@ -149,19 +157,19 @@ class RowPreparer:
                 return f"{custom.label}: {exc}"
             if value is not None:
                 prepared.fields[custom.key] = value
-        tags = self._cell(cells, self.tags_col)
+        tags = cells[self.tags_col].strip()
         if tags:
             names = [t.strip().strip('"') for t in tags.split(",")]
-            if any(len(t) > MAX_TAG for t in names):
+            if len(tags) > MAX_TAG and any(len(t) > MAX_TAG for t in names):
                 return _("A tag is longer than %(n)d characters.") % {"n": MAX_TAG}
             prepared.tags = [t for t in names if t]
-        when = self._cell(cells, self.time_col)
+        when = cells[self.time_col].strip()
         if when:
             try:
                 prepared.optin_time = _parse_time(when)
             except ValueError:
                 return _("“%(v)s” is not a date and time.") % {"v": when[:40]}
-        ip = self._cell(cells, self.ip_col)
+        ip = cells[self.ip_col].strip()
         if ip:
             try:
                 prepared.optin_ip = str(ipaddress.ip_address(ip))
@@ -374,10 +382,10 @@ def _batches(
     last_row = resume_after
     for row in rows(path, sniffed):
         if not header_done:
-            if any(c.strip() for c in row.cells) or row.error:
+            if row.error or "".join(row.cells).strip():
                 header_done = True
             continue
-        if not row.error and not any(c.strip() for c in row.cells):
+        if not row.error and not "".join(row.cells).strip():
             continue  # blank line: no data to lose
         result = preparer.prepare(row)
         replay = row.number <= resume_after
