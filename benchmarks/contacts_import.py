@@ -108,6 +108,20 @@ def _bulk_api(workspace, owner) -> float:
     return elapsed
 
 
+def _backend_cpu_s(connection) -> float | None:
+    """CPU seconds used so far by the PostgreSQL backend serving ``connection`` (Linux, the
+    server on this machine): with the worker's own CPU time this says what an import costs
+    whatever the neighbours on a shared machine are doing."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def worker(backend: str, csv_path: Path, rows: int) -> dict:
     import django
 
@@ -148,6 +162,8 @@ def worker(backend: str, csv_path: Path, rows: int) -> dict:
         "5": "field:joined",
         "6": "tags",
     }
+    db_connection = connections[workspace.database]
+    backend_cpu = _backend_cpu_s(db_connection) if backend == "pg" else None
     started = time.perf_counter()
     cpu_started = time.process_time()
     imports.contact_import_start(
@@ -159,6 +175,8 @@ def worker(backend: str, csv_path: Path, rows: int) -> dict:
     )
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    if backend_cpu is not None:
+        backend_cpu = _backend_cpu_s(db_connection) - backend_cpu
     job.refresh_from_db()
     if job.status != ImportStatus.DONE or job.created_count != rows:
         raise SystemExit(
@@ -174,6 +192,11 @@ def worker(backend: str, csv_path: Path, rows: int) -> dict:
         "rows_per_cpu_s": rows / cpu,
         "peak_rss_mb": peak_rss_mb,
     }
+    if backend_cpu:
+        # The database's own CPU per row, and the rate the two processes would reach on two
+        # otherwise idle cores (each on its own core; the slower one sets the pace).
+        result["rows_per_db_cpu_s"] = rows / backend_cpu
+        result["rows_per_s_idle_estimate"] = rows / max(cpu, backend_cpu)
     rules = {
         "match": "all",
         "conditions": [
@@ -275,6 +298,12 @@ def main() -> None:
                 f"API bulk upsert of 10,000 new contacts {result['bulk_api_10k_s']:.2f} s",
                 flush=True,
             )
+            if "rows_per_db_cpu_s" in result:
+                print(
+                    f"{backend}: {result['rows_per_db_cpu_s']:,.0f} rows per database CPU-second;"
+                    f" on two idle cores about {result['rows_per_s_idle_estimate']:,.0f} rows/s",
+                    flush=True,
+                )
             if "copy_rows_per_s" in result:
                 print(
                     f"{backend}: plain COPY of the same file {result['copy_rows_per_s']:,.0f}"
@@ -290,6 +319,9 @@ def main() -> None:
             figures[f"{prefix}_search_email_ms"] = round(result["search_email_ms"], 1)
             figures[f"{prefix}_search_name_ms"] = round(result["search_name_ms"], 1)
             figures[f"{prefix}_bulk_api_10k_s"] = round(result["bulk_api_10k_s"], 2)
+            if "rows_per_db_cpu_s" in result:
+                figures["pg_rows_per_db_cpu_s"] = round(result["rows_per_db_cpu_s"])
+                figures["pg_rows_per_s_idle_estimate"] = round(result["rows_per_s_idle_estimate"])
             if "copy_rows_per_s" in result:
                 figures["pg_copy_rows_per_s"] = round(result["copy_rows_per_s"])
                 figures["pg_import_to_copy_ratio"] = round(
