@@ -180,16 +180,17 @@ def test_the_database_itself_refuses_updates(user, workspace):
 # --- Residency of audit rows (policy P40) ---------------------------------------------
 
 
-def _directory_audit_text() -> str:
-    """Every stored column of every audit row, as one string, read from the directory."""
+def _audit_text(model, alias: str) -> str:
+    """Every stored column of every row of an audit table, as one string."""
     import json
 
-    rows = AuditEvent.objects.using("default").values()
+    rows = model._base_manager.using(alias).values()
     return json.dumps(list(rows), default=str)
 
 
 @pytest.mark.policy("P40")
-def test_an_eu_contacts_address_never_reaches_the_directorys_audit_table(user, eu_workspace):
+def test_an_eu_contacts_address_never_reaches_any_audit_table(user, eu_workspace):
+    from mailsoftly.audit.models import RegionalAuditEvent
     from mailsoftly.contacts.models import Contact
     from mailsoftly.contacts.services import contact_trash
     from mailsoftly.designs.services import design_publish
@@ -212,13 +213,20 @@ def test_an_eu_contacts_address_never_reaches_the_directorys_audit_table(user, e
     audit_record(request=request, action="contact.noted", target=("contacts.contact", 1, address))
     design_publish(design=design, user=user)
 
-    events = list(AuditEvent.objects.all())
+    # Content entries are kept in the EU, with the id of what they touched but no label.
+    events = list(RegionalAuditEvent.objects.for_workspace(eu_workspace))
     assert len(events) >= 6
     assert {e.target_type for e in events} >= {"contacts.contact", "designs.design"}
-    text = _directory_audit_text()
-    assert address not in text
-    assert "marie.curie" not in text
-    assert str(contact.pk) in text  # the id is kept: the row still says what was touched
+    eu_text = _audit_text(RegionalAuditEvent, "eu")
+    assert str(contact.pk) in eu_text
+    assert address not in eu_text and "marie.curie" not in eu_text
+    # And nothing of them in the US database, in either audit table.
+    assert not AuditEvent.objects.filter(workspace_id=eu_workspace.pk).exclude(
+        target_type="teams.workspace"
+    )
+    for model in (AuditEvent, RegionalAuditEvent):
+        us_text = _audit_text(model, "default")
+        assert address not in us_text and str(contact.pk) not in us_text
 
 
 def test_directory_targets_keep_their_readable_label(user, workspace):

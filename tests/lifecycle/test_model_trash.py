@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from mailsoftly.audit.models import AuditEvent
+from mailsoftly.audit.models import AuditEntry
 from mailsoftly.contacts.models import Contact, ContactTag, Subscription, Tag
 from mailsoftly.contacts.services import contact_tags_set, contact_trash
 from mailsoftly.core.regions import RegionMismatch
@@ -22,6 +22,7 @@ from mailsoftly.lifecycle.services.trash import TrashError
 from mailsoftly.sending.models import SmtpServer
 from mailsoftly.sending.services import smtp_server_trash
 from mailsoftly.teams.models import Membership
+from tests.audit.helpers import audit_rows
 from tests.contacts.factories import ContactFactory, ContactListFactory, SubscriptionFactory
 
 START = timezone.datetime(2026, 3, 1, 12, 0, tzinfo=timezone.UTC)
@@ -42,8 +43,8 @@ def contact(workspace):
     return contact
 
 
-def _audit(action: str) -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action=action).order_by("id"))
+def _audit(action: str) -> list[AuditEntry]:
+    return sorted(audit_rows(action=action), key=lambda event: event.pk)
 
 
 def test_contact_trash_takes_subscriptions_and_tags_and_writes_the_audit(

@@ -223,21 +223,21 @@ def test_trash_move_of_a_queryset_without_region_is_refused(user):
 
 
 def test_trash_and_restore_are_audit_logged(workspace, user):
-    from mailsoftly.audit.models import AuditEvent
+    from mailsoftly.audit.models import RegionalAuditEvent
 
     job = ExportJobFactory(workspace=workspace)
     services.trash_move(obj_or_queryset=job, actor=user)
     services.trash_restore(obj_or_queryset=job, actor=user)
     actions = list(
-        AuditEvent.objects.filter(
-            workspace=workspace, target_type="lifecycle.exportjob", target_id=str(job.pk)
-        ).values_list("action", flat=True)
+        RegionalAuditEvent.objects.for_workspace(workspace)
+        .filter(target_type="lifecycle.exportjob", target_id=str(job.pk))
+        .values_list("action", flat=True)
     )
     assert sorted(actions) == ["trash.move", "trash.restore"]
 
 
 def test_bulk_trash_of_a_queryset_is_one_audit_row_per_workspace(workspace, user):
-    from mailsoftly.audit.models import AuditEvent
+    from mailsoftly.audit.models import RegionalAuditEvent
 
     for _ in range(3):
         ExportJobFactory(workspace=workspace)
@@ -245,7 +245,7 @@ def test_bulk_trash_of_a_queryset_is_one_audit_row_per_workspace(workspace, user
         obj_or_queryset=ExportJob.objects.for_workspace(workspace), actor=user
     )
     assert moved == 3
-    event = AuditEvent.objects.get(action="trash.move")
+    event = RegionalAuditEvent.objects.for_workspace(workspace).get(action="trash.move")
     assert event.workspace_id == workspace.pk and len(event.after["ids"]) == 3
 
 

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import TestCase
 
+from mailsoftly.audit.models import AuditEvent, RegionalAuditEvent
 from mailsoftly.campaigns import services as campaign_services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery
 from mailsoftly.contacts import imports
@@ -204,9 +205,20 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
     assert ids and min(ids) > ID_BAND  # every EU row id is in the EU band
     findings, id_findings = _us_findings(EMAILS + CONTENT, ids)
     assert not findings, "\n".join(findings)
-    # EU row ids appear in the US database only where the directory's audit log names the
-    # target of an action by type and id (audit's own rule, issue 9): never anywhere else.
-    assert set(id_findings) <= {"audit_auditevent.target_id", "audit_auditevent.after"}
+    # No EU row id anywhere in the US database, the audit tables included: entries about
+    # the EU workspace's content (import, export, trash, restore, purge) are kept in the EU.
+    assert not id_findings, "\n".join(id_findings)
+    content_entries = RegionalAuditEvent.objects.for_workspace(workspace)
+    assert {"export.requested", "trash.move", "trash.restore", "trash.purge"} <= set(
+        content_entries.values_list("action", flat=True)
+    )
+    us_entries = [
+        RegionalAuditEvent.objects.dangerously_all_workspaces("us").filter(
+            workspace_id=workspace.pk
+        ),
+        AuditEvent.objects.filter(workspace_id=workspace.pk).exclude(target_type="teams.workspace"),
+    ]
+    assert not any(rows.exists() for rows in us_entries)
     # Files: the export is in the EU tree; the US tree holds nothing.
     assert [p for p in _regional_media["eu"].rglob("*") if p.is_file()]
     assert not [p for p in _regional_media["us"].rglob("*") if p.is_file()]

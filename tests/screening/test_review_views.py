@@ -8,6 +8,7 @@ from django.urls import reverse
 from mailsoftly.audit.models import AuditEvent
 from mailsoftly.screening.models import Review, ScreeningResult
 from mailsoftly.screening.services import content_screen
+from tests.audit.helpers import audit_row
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.policy("P16"), pytest.mark.django_db]
@@ -90,7 +91,7 @@ def test_approving_records_audit_notifies_and_leaves_the_queue(
     held.refresh_from_db()
     assert held.review == Review.APPROVED and held.review_comment == "Known sender"
     assert held.reviewed_by_id == staff_client.staff.pk
-    event = AuditEvent.objects.get(action="screening.approve")
+    event = audit_row(action="screening.approve")
     assert event.actor_id == staff_client.staff.pk and event.ip
     assert [m.subject for m in mailoutbox if "approved" in m.subject]
     assert "Account notice" not in staff_client.get(reverse("screening:queue")).content.decode()

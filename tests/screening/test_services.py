@@ -125,7 +125,7 @@ def test_gate_holds_phishing_until_an_operator_approves(
 def test_operator_block_is_final_and_explained(
     workspace, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from mailsoftly.audit.models import AuditEvent
+    from tests.audit.helpers import audit_rows
 
     campaign = make_campaign(workspace, html=PHISH_HTML)
     gate = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
@@ -137,7 +137,7 @@ def test_operator_block_is_final_and_explained(
         services.screening_block(result=result, reviewer=staff, comment="Phishing")
     gate = services.screening_gate(workspace=workspace, campaign_id=campaign.pk)
     assert not gate.allowed and gate.decision == "block"
-    assert AuditEvent.objects.filter(action="screening.block", actor=staff).exists()
+    assert audit_rows(action="screening.block", actor=staff)
     blocked_mail = [m for m in mailoutbox if "blocked" in m.subject]
     assert blocked_mail and "Phishing" in blocked_mail[0].body
 

@@ -1,4 +1,12 @@
-"""The audit row. It lives in the directory database, beside users and workspaces."""
+"""The audit rows, in two tables with the same columns (policy P40).
+
+* :class:`AuditEvent` lives in the directory database, beside users and workspaces: account
+  and workspace-administration events (sign-in, membership, roles, invitations, domains,
+  billing, account deletion, region moves).
+* :class:`RegionalAuditEvent` lives in the database of the workspace's region: events about
+  the workspace's content (contacts, lists, designs, campaigns, exports, trash, screening
+  results). It moves with the workspace when it changes region.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from mailsoftly.core.regions import RegionGuardedQuerySet, database_for
 
 # Set only by the retention purge; every other attempt to delete an audit row is refused.
 _purge_allowed: ContextVar[bool] = ContextVar("mailsoftly_audit_purge", default=False)
@@ -20,7 +30,9 @@ class AppendOnlyError(RuntimeError):
     """Audit rows cannot be changed, and deleted only by the retention purge."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class _AppendOnly:
+    """Queryset methods that refuse to change rows (mixed in before the queryset class)."""
+
     def update(self, **kwargs):
         if _anonymise_allowed.get() and kwargs == FORGOTTEN:
             return super().update(**kwargs)
@@ -41,7 +53,20 @@ class AuditEventQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
-class AuditEvent(models.Model):
+class AuditEventQuerySet(_AppendOnly, models.QuerySet):
+    pass
+
+
+class RegionalAuditEventQuerySet(_AppendOnly, RegionGuardedQuerySet):
+    def for_workspace(self, workspace) -> RegionalAuditEventQuerySet:
+        return self.using(workspace.database).filter(workspace_id=workspace.pk)
+
+    def dangerously_all_workspaces(self, region: str) -> RegionalAuditEventQuerySet:
+        """Every workspace's content entries in ``region``: for the retention jobs only."""
+        return self.using(database_for(region))
+
+
+class AuditEntry(models.Model):
     """One thing that happened: who did what to which object, from which IP and browser."""
 
     # Plain ids without database constraints: the row must outlive the user and workspace
@@ -56,15 +81,6 @@ class AuditEvent(models.Model):
         verbose_name=_("actor"),
     )
     actor_label = models.CharField(_("actor"), max_length=254, blank=True)
-    workspace = models.ForeignKey(
-        "teams.Workspace",
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        verbose_name=_("workspace"),
-    )
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=512, blank=True)
     created_at = models.DateTimeField(_("time"), db_index=True)
@@ -75,11 +91,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("before"), null=True, blank=True, encoder=DjangoJSONEncoder)
     after = models.JSONField(_("after"), null=True, blank=True, encoder=DjangoJSONEncoder)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
+        abstract = True
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_ws_time")]
         default_permissions = ("view",)
 
     def __str__(self) -> str:
@@ -95,3 +109,46 @@ class AuditEvent(models.Model):
         if not _purge_allowed.get():
             raise AppendOnlyError("audit rows are deleted only by the retention purge")
         return super().delete(*args, **kwargs)
+
+
+class AuditEvent(AuditEntry):
+    """A directory entry: accounts, memberships and the workspace's administration."""
+
+    workspace = models.ForeignKey(
+        "teams.Workspace",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("workspace"),
+    )
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta(AuditEntry.Meta):
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_ws_time")]
+
+
+class RegionalAuditEvent(AuditEntry):
+    """An entry about a workspace's content, kept in the workspace's region database.
+
+    Regional like :class:`~mailsoftly.core.tenancy.WorkspaceOwned` rows (the router sends
+    it to the workspace's region; a region move copies, verifies and purges it), but not
+    trashable: audit rows are never edited and go only by the retention purge.
+    """
+
+    _mailsoftly_regional = True
+
+    workspace = models.ForeignKey(
+        "teams.Workspace",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("workspace"),
+    )
+
+    objects = RegionalAuditEventQuerySet.as_manager()
+
+    class Meta(AuditEntry.Meta):
+        indexes = [models.Index(fields=["workspace", "-created_at"], name="audit_regional_ws_time")]

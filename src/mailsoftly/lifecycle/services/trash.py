@@ -335,7 +335,9 @@ def trash_purge_due(
             # Re-check "still trashed and due" at delete time: a restore that won the race
             # keeps its row.
             victims = model.all_rows.using(database).filter(pk__in=ids, trashed_at__lte=cutoff)
-            workspace_ids = sorted(set(victims.values_list("workspace_id", flat=True)))
+            by_workspace: dict[int, list[str]] = {}
+            for pk, workspace_id in victims.values_list("pk", "workspace_id"):
+                by_workspace.setdefault(workspace_id, []).append(str(pk))
             files = _file_names(model, victims)
             for hook in registry.purge_hooks_for(model):
                 hook(queryset=victims, database=database)
@@ -344,9 +346,12 @@ def trash_purge_due(
         for label, count in per_model.items():
             if count:
                 result.deleted[label.lower()] = result.deleted.get(label.lower(), 0) + count
-        audit.record(
-            action="trash.purge",
-            target=(registry.model_key(model), f"{len(ids)} rows"),
-            after={"region": region, "workspaces": workspace_ids, "ids": [str(i) for i in ids]},
-        )
+        # One entry per workspace, kept in its region with the content it names (P40).
+        for workspace_id, purged in sorted(by_workspace.items()):
+            audit.record(
+                action="trash.purge",
+                workspace=audit.workspace_by_id(workspace_id),
+                target=(registry.model_key(model), f"{len(purged)} rows"),
+                after={"region": region, "ids": purged},
+            )
     return result

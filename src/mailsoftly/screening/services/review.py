@@ -41,7 +41,7 @@ def _audit(*, request, actor, workspace, action: str, result: ScreeningResult, c
         actor=actor,
         workspace=workspace,
         action=action,
-        target=("screening.result", result.pk, result.subject[:200]),
+        target=result,  # content: kept in the workspace's region, without the subject
         after={"decision": result.decision, "review": result.review, "comment": comment},
     )
 
