@@ -8,13 +8,14 @@ from tests.campaigns.helpers import make_campaign, make_list, people
 @pytest.fixture(autouse=True)
 def _empty_stream():
     """With Redis, events wait in a stream until drained: each test starts with none."""
-    from mailsoftly.tracking import hits, recorder
+    from mailsoftly.tracking import hits, recorder, spool
 
     hits._LINKS.clear()  # link ids repeat across tests' rolled-back databases
     recorder._client.cache_clear()
     recorder._capped_append.cache_clear()
     client = recorder._client()
     if client is not None:
+        spool.flush()  # what an earlier test spooled goes to the stream, deleted here
         client.delete(recorder.STREAM)
     yield
     getattr(recorder._client, "cache_clear", lambda: None)()

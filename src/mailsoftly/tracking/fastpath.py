@@ -8,6 +8,7 @@ Django's own views for the same URLs stay in place for the development server an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from urllib.parse import quote
@@ -23,6 +24,7 @@ _NOT_FOUND = (
     b"<!doctype html><title>Link not found</title><h1>This link does not work</h1>"
     b"<p>The link is incomplete or has been changed.</p>"
 )
+_PIXEL_HEADERS = [*hits.PIXEL_HEADERS, ("Content-Length", str(len(hits.GIF)))]
 
 
 class TrackingFastPath:
@@ -41,38 +43,42 @@ class TrackingFastPath:
     def _track(self, environ, start_response, opened, clicked):
         ip = environ.get("REMOTE_ADDR") or None
         agent = environ.get("HTTP_USER_AGENT", "")
-        # The same request signals Django's handler sends: they recycle database connections.
-        signals.request_started.send(sender=self.__class__, environ=environ)
-        try:
-            if opened:
-                try:
-                    hits.open_hit(opened.group(1), ip=ip, user_agent=agent)
-                except Exception:
-                    logger.exception("open not recorded")
-                start_response(
-                    "200 OK", [*hits.PIXEL_HEADERS, ("Content-Length", str(len(hits.GIF)))]
-                )
-                return [hits.GIF]
-            destination = hits.click_hit(clicked.group(1), ip=ip, user_agent=agent)
-            if destination is None:
-                start_response(
-                    "404 Not Found",
-                    [
-                        ("Content-Type", "text/html; charset=utf-8"),
-                        ("Content-Length", str(len(_NOT_FOUND))),
-                    ],
-                )
-                return [_NOT_FOUND]
-            location = quote(destination, safe=":/?#[]@!$&'()*+,;=%~")
+        if opened:
+            try:
+                hits.open_hit(opened.group(1), ip=ip, user_agent=agent, db_scope=_db_scope)
+            except Exception:
+                logger.exception("open not recorded")
+            start_response("200 OK", _PIXEL_HEADERS)
+            return [hits.GIF]
+        destination = hits.click_hit(clicked.group(1), ip=ip, user_agent=agent, db_scope=_db_scope)
+        if destination is None:
             start_response(
-                "302 Found",
+                "404 Not Found",
                 [
-                    ("Location", location),
-                    ("Content-Length", "0"),
-                    ("Cache-Control", "no-store"),
-                    ("Referrer-Policy", "no-referrer"),
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(_NOT_FOUND))),
                 ],
             )
-            return [b""]
-        finally:
-            signals.request_finished.send(sender=self.__class__)
+            return [_NOT_FOUND]
+        location = quote(destination, safe=":/?#[]@!$&'()*+,;=%~")
+        start_response(
+            "302 Found",
+            [
+                ("Location", location),
+                ("Content-Length", "0"),
+                ("Cache-Control", "no-store"),
+                ("Referrer-Policy", "no-referrer"),
+            ],
+        )
+        return [b""]
+
+
+@contextlib.contextmanager
+def _db_scope():
+    """Django's request signals around a database access: they recycle connections (age,
+    errors), as they do for a request through Django. Most hits touch no database."""
+    signals.request_started.send(sender=TrackingFastPath)
+    try:
+        yield
+    finally:
+        signals.request_finished.send(sender=TrackingFastPath)

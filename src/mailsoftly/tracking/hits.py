@@ -1,23 +1,33 @@
 """The two hot paths, shared by the Django views and the WSGI fast path.
 
-With Redis, an open is one round trip (a script that counts the flood cap and appends
-the event) and a click is one append, after reading its link from a small per-process
-memo (links never change once written) or, on a miss, one indexed read. Neither ever
-raises because of the event store: the pixel always answers and a valid click always
-redirects.
+With Redis, an open or a click is one line written to this process's spool
+(:mod:`mailsoftly.tracking.spool`), shipped to the Redis stream in batches that apply the
+open flood cap; a click first reads its link from a small per-process memo (links never
+change once written) or, on a miss, with one indexed read. Without Redis (the embedded
+default) the event is written to the database at once. Neither ever raises because of
+the event store: the pixel always answers and a valid click always redirects.
+
+``db_scope`` wraps whatever reads or writes the database: the WSGI fast path, which skips
+Django's request cycle, passes one that sends its request signals (they recycle database
+connections), so a request that never touches the database pays nothing for them.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import logging
 import time
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import DatabaseError
 
 from mailsoftly.core import clock
-from mailsoftly.tracking import recorder, tokens
+from mailsoftly.tracking import recorder, spool, tokens
 from mailsoftly.tracking.models import EventKind, Link
+
+logger = logging.getLogger(__name__)
 
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 PIXEL_HEADERS = (
@@ -29,12 +39,14 @@ PIXEL_HEADERS = (
 OPENS_PER_DELIVERY_AND_IP_PER_HOUR = 20
 
 
-def _flooding(target: tokens.Target, ip: str | None) -> bool:
-    """Past a few opens of one delivery from one address an hour, stop recording.
+def open_cap_key(region: str, delivery_id: int, ip: str | None) -> str:
+    """Opens are capped per delivery and address, so a flood never hides anyone else's."""
+    return f"trk:o:{region}:{delivery_id}:{ip}"
 
-    Keyed by delivery and address, so a flood never hides the first open of anyone else.
-    """
-    key = f"trk:o:{target.region}:{target.delivery_id}:{ip}"
+
+def _flooding(target: tokens.Target, ip: str | None) -> bool:
+    """Past a few opens of one delivery from one address an hour, stop recording."""
+    key = open_cap_key(target.region, target.delivery_id, ip)
     try:
         if cache.add(key, 1, timeout=3600):
             return False
@@ -43,27 +55,47 @@ def _flooding(target: tokens.Target, ip: str | None) -> bool:
         return False
 
 
-def open_hit(token: str, *, ip: str | None, user_agent: str) -> None:
+def _spooled(event: dict, cap_key: str = "") -> bool:
+    """With Redis, hand the event to this process's spool; False to record it directly."""
+    if recorder._client() is None:
+        return False
+    try:
+        spool.append(event, cap_key=cap_key)
+    except OSError:
+        logger.warning("tracking spool not writable; recording the event directly")
+        return False
+    return True
+
+
+def open_hit(
+    token: str,
+    *,
+    ip: str | None,
+    user_agent: str,
+    db_scope: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> None:
     """Record an open for a valid token; anything else is ignored."""
     target = tokens.read(token, kind="open")
     if target is None:
         return
-    event = recorder.new_event(
-        kind=EventKind.OPEN,
-        region=target.region,
-        delivery_id=target.delivery_id,
-        at=clock.now().isoformat(),
-        ip=ip,
-        ua=user_agent[:512],
-    )
-    capped = recorder.record_capped(
-        event,
-        cap_key=f"trk:o:{target.region}:{target.delivery_id}:{ip}",
-        cap=OPENS_PER_DELIVERY_AND_IP_PER_HOUR,
-        window_s=3600,
-    )
-    if capped is None and not _flooding(target, ip):  # no Redis: the cache counts
-        recorder.record(event)
+    event = {
+        "kind": EventKind.OPEN.value,
+        "region": target.region,
+        "delivery_id": target.delivery_id,
+        "at": clock.now().isoformat(),
+        "ip": ip,
+        "ua": user_agent[:512],
+    }
+    cap_key = open_cap_key(target.region, target.delivery_id, ip)
+    if _spooled(event, cap_key):
+        return
+    event = recorder.new_event(**event)
+    with db_scope():
+        capped = recorder.record_capped(
+            event, cap_key=cap_key, cap=OPENS_PER_DELIVERY_AND_IP_PER_HOUR, window_s=3600
+        )
+        if capped is None and not _flooding(target, ip):  # no Redis: the cache counts
+            recorder.record(event)
 
 
 # link id -> (url, is_honeypot, expires): a link's row never changes once written, so a
@@ -84,10 +116,9 @@ def _memo_allowed(region: str) -> bool:
 
 
 def _link(region: str, link_id: int) -> tuple[str, bool] | None:
-    now = time.monotonic()
-    found = _LINKS.get((region, link_id))
-    if found is not None and found[2] > now:
-        return found[0], found[1]
+    found = _memoized(region, link_id)
+    if found is not None:
+        return found
     row = (
         Link.objects.dangerously_all_workspaces(region)
         .filter(pk=link_id)
@@ -98,7 +129,7 @@ def _link(region: str, link_id: int) -> tuple[str, bool] | None:
         return row
     if len(_LINKS) >= LINK_MEMO_SIZE:
         _LINKS.clear()
-    _LINKS[(region, link_id)] = (row[0], row[1], now + LINK_MEMO_SECONDS)
+    _LINKS[(region, link_id)] = (row[0], row[1], time.monotonic() + LINK_MEMO_SECONDS)
     return row
 
 
@@ -120,26 +151,45 @@ def _link_anywhere(region: str, link_id: int) -> tuple[str, tuple[str, bool]] | 
     return None
 
 
-def click_hit(token: str, *, ip: str | None, user_agent: str) -> str | None:
+def _memoized(region: str, link_id: int) -> tuple[str, bool] | None:
+    found = _LINKS.get((region, link_id))
+    if found is not None and found[2] > time.monotonic():
+        return found[0], found[1]
+    return None
+
+
+def click_hit(
+    token: str,
+    *,
+    ip: str | None,
+    user_agent: str,
+    db_scope: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> str | None:
     """The destination to redirect to (after recording the click), or None for a 404."""
     target = tokens.read(token, kind="click")
     if target is None:
         return None
-    found = _link_anywhere(target.region, target.link_id)
+    link = _memoized(target.region, target.link_id)
+    if link is not None:
+        found = target.region, link
+    else:
+        with db_scope():
+            found = _link_anywhere(target.region, target.link_id)
     if found is None:
         return None
     region, (url, is_honeypot) = found
-    recorder.record(
-        recorder.new_event(
-            kind=EventKind.CLICK,
-            region=region,
-            delivery_id=target.delivery_id,
-            link_id=target.link_id,
-            at=clock.now().isoformat(),
-            ip=ip,
-            ua=user_agent[:512],
-        )
-    )
+    event = {
+        "kind": EventKind.CLICK.value,
+        "region": region,
+        "delivery_id": target.delivery_id,
+        "link_id": target.link_id,
+        "at": clock.now().isoformat(),
+        "ip": ip,
+        "ua": user_agent[:512],
+    }
+    if not _spooled(event):
+        with db_scope():
+            recorder.record(recorder.new_event(**event))
     if is_honeypot or not url.lower().startswith(("http://", "https://")):
         return None
     # Exactly the stored URL: none of the destination's parameters removed, none added.

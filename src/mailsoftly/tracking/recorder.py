@@ -1,7 +1,8 @@
 """Recording tracking events without holding the request on a slow write.
 
-With Redis configured, an endpoint appends the event to a Redis stream (one round trip)
-and a worker drains the stream in batches into the database. Entries are acknowledged
+With Redis configured, an event is appended to a Redis stream (the open and click
+endpoints go through a local spool that ships batches to it, see
+:mod:`mailsoftly.tracking.spool`) and a worker drains the stream in batches into the database. Entries are acknowledged
 and deleted only after their batch is committed, so a worker killed mid-batch leaves them
 pending, and the next drain claims them: nothing is lost, and ingestion is idempotent by
 event key, so nothing is counted twice.
@@ -115,11 +116,17 @@ def drain(
     by one UPDATE per campaign, link and hour. Its entries are acknowledged and deleted
     (one pipelined round trip) only after that commit.
     """
+    from mailsoftly.tracking import spool
     from mailsoftly.tracking.services import events_ingest
 
     client = _client()
     if client is None:
         return 0
+    try:
+        # This process's spooled hits, and those of any dead process on this machine.
+        spool.flush()
+    except Exception:
+        logger.exception("tracking spool not shipped before the drain; will retry")
     ensure_group(client)
     done = 0
     claiming = True
