@@ -17,7 +17,6 @@ from mailsoftly.contacts.importing import fastwrite, files
 from mailsoftly.contacts.importing.engine import ImportConflict, import_apply
 from mailsoftly.contacts.importing.mapping import BUILTIN_TARGETS
 from mailsoftly.contacts.models import (
-    ConsentRecord,
     Contact,
     ContactImport,
     ContactList,
@@ -280,7 +279,8 @@ def contact_import_run(*, contact_import: ContactImport) -> None:
         job.refresh_from_db()
         import_webhook_emit(contact_import=job)
     if job.created_count >= ANALYZE_AFTER_ROWS:
-        fastwrite.analyze(using=db, models_=[Contact, Subscription, ContactTag, ConsentRecord])
+        # The tables segments read; consent records are only ever read per contact.
+        fastwrite.analyze(using=db, models_=[Contact, Subscription, ContactTag])
     # The file holds personal data: keep it no longer than the import needs it.
     default_storage.delete(job.file_path)
     _risk_note(job)

@@ -92,14 +92,24 @@ def _sql() -> dict[str, str]:
                     WHERE p.workspace_id = (SELECT %(ws)s::bigint) AND p.trashed_at IS NULL
                       AND p.email_hash = s.email_hash)
             WHERE s.contact_id IS NULL""",
-        "new_count": f"""
-            SELECT count(*) FROM {STAGE} WHERE contact_id IS NULL AND NOT suppressed""",
-        # New contacts get their ids from the table's sequence first, so no statement below
-        # has to match rows by address again (a join the planner can get badly wrong on a
-        # staging table without statistics).
-        "allocate": f"""
-            UPDATE {STAGE} SET contact_id = nextval(%(seq)s::regclass), created = true
-            WHERE contact_id IS NULL AND NOT suppressed""",
+        # The first lookup of a batch also gives each new address its id from the table's
+        # sequence, in the same pass over the staging table, so no statement below has to
+        # match rows by address again (a join the planner can get badly wrong on a staging
+        # table without statistics). The same probes as "lookup"; OFFSET 0 keeps the
+        # suppression probe from being inlined (and run) once per reference to it.
+        "lookup_allocate": f"""
+            UPDATE {STAGE} s SET (contact_id, active, suppressed, created) = (
+                SELECT coalesce(c.id, CASE WHEN p.hit THEN NULL
+                                           ELSE nextval(%(seq)s::regclass) END),
+                    c.status = %(active)s, p.hit, c.id IS NULL AND NOT p.hit
+                FROM (SELECT 1) one
+                LEFT JOIN {contact} c ON c.workspace_id = (SELECT %(ws)s::bigint)
+                    AND c.trashed_at IS NULL AND c.email_key = s.email_key
+                CROSS JOIN LATERAL (SELECT EXISTS (
+                    SELECT 1 FROM {supp} x
+                    WHERE x.workspace_id = (SELECT %(ws)s::bigint) AND x.trashed_at IS NULL
+                      AND x.email_hash = s.email_hash) AS hit OFFSET 0) p)""",
+        "new_count": f"SELECT count(*) FROM {STAGE} WHERE created",
         # Rows someone else inserted meanwhile conflict and are skipped here; "orphans" then
         # forgets the ids that were not used and "lookup" finds the other writer's rows.
         "insert": f"""
@@ -243,13 +253,12 @@ def upsert(
                         r.optin_ip,
                     )
                 )
-        cursor.execute(sql["lookup"], params)
+        cursor.execute(sql["lookup_allocate"], params)
         cursor.execute(sql["new_count"])
         candidates = cursor.fetchone()[0]
         if check_limit is not None:
             check_limit(candidates)
         if candidates:
-            cursor.execute(sql["allocate"], params)
             # Without ON CONFLICT a concurrent writer's address fails the whole batch with
             # IntegrityError; a caller that retries the batch (the import) saves the cost.
             insert = (
