@@ -117,3 +117,24 @@ def test_senders_split_the_servers_connections(workspace, maximum, share, each):
         assert messenger.config.max_connections == each
     finally:
         messenger.close()
+
+
+def test_a_sender_held_by_the_screen_after_another_paused_the_campaign_ends_quietly(
+    workspace, smtp_server, monkeypatch
+):
+    from mailsoftly import screening
+    from mailsoftly.screening.services.screen import Gate
+
+    campaign = _sending_campaign(workspace, smtp_server)
+    services.campaign_send(campaign=campaign, enqueue=False)
+
+    def held_after_the_other_sender_paused(**kwargs):
+        # The other sender's screen held the content and paused the campaign first.
+        services.campaign_pause(campaign=campaign, reason="held")
+        return Gate(allowed=False, decision="hold", message="held")
+
+    monkeypatch.setattr(screening.services, "screening_gate", held_after_the_other_sender_paused)
+    sent = campaign_tasks.campaign_send_task(workspace_id=workspace.pk, campaign_id=campaign.pk)
+    assert sent == 0
+    assert Campaign.objects.for_workspace(workspace).get(pk=campaign.pk).status == "paused"
+    assert smtp_server.messages == []

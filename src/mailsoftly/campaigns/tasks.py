@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
 from mailsoftly.core import clock
@@ -114,7 +115,12 @@ def _screening_allows(campaign: Campaign) -> bool:
     gate = screening_gate(workspace=campaign.workspace, campaign_id=campaign.pk)
     if gate.allowed:
         return True
-    campaign_pause(campaign=campaign, reason=gate.message)
+    try:
+        campaign_pause(campaign=campaign, reason=gate.message)
+    except ValidationError:
+        # Another sender of this campaign (or a person) stopped it first: nothing to do.
+        log.info("campaign %s: already stopped when screening held it", campaign.pk)
+        return False
     log.info("campaign %s: %s by screening", campaign.pk, gate.decision)
     return False
 
