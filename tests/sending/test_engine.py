@@ -143,3 +143,24 @@ def test_engine_stops_when_the_store_says_the_campaign_is_paused():
     store.running = False
     engine.run(store=store, messenger=messenger, compose=compose)
     assert messenger.pushed == []
+
+
+def test_a_pause_seen_mid_run_lets_at_most_the_claimed_batch_go_out():
+    """Pausing takes effect at the next batch: the engine asks the store before each claim,
+    so at most one batch (``batch_size`` messages, a fraction of a second at the measured
+    rates in docs/performance.md) leaves after the pause."""
+    store, messenger = FakeStore(1000), FakeMessenger()
+    claim = store.next_batch
+
+    def paused_while_this_batch_goes_out(limit):
+        batch = claim(limit)
+        store.running = False  # a person pressed pause after this claim
+        return batch
+
+    store.next_batch = paused_while_this_batch_goes_out
+    report = engine.run(
+        store=store, messenger=messenger, compose=compose, limits=engine.Limits(batch_size=50)
+    )
+    assert len(messenger.pushed) == 50
+    assert report.sent == 50
+    assert len(store.queue) == 950  # still queued for the resume
