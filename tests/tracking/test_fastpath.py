@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core import signals
 from django.db import close_old_connections
 from django.test import Client
@@ -99,3 +100,35 @@ def test_repeated_clicks_on_a_link_do_not_read_it_again_on_postgresql(
         for path in paths[1:]:
             assert _call(path)[1]["Location"] == "https://shop.example/memo"
     assert ("us", link.pk) in hits._LINKS
+
+
+@pytest.mark.parametrize(
+    "stored", ["//evil.example/", "https:\\\\evil.example", "javascript:alert(1)", "data:,x"]
+)
+def test_the_fast_path_never_redirects_to_an_unsafe_stored_url(sent_campaign, deliveries, stored):
+    link = link_get_or_create(campaign=sent_campaign, url=stored)
+    token = tokens.click_token(region="us", delivery_id=deliveries[0].pk, link_id=link.pk)
+    status, headers, body = _call(f"/c/{token}")
+    assert status == "404 Not Found" and "Location" not in headers
+    assert b"does not work" in body
+
+
+@pytest.mark.parametrize(
+    "path", ["/c/%2F%2Fevil.example", "/c///evil.example", "/c/https:%5C%5Cevil", "/c/javascript:x"]
+)
+def test_open_redirect_payloads_in_the_path_never_redirect(db, path):
+    status, headers, _ = _call(path)
+    assert status.startswith("404") and "Location" not in headers
+
+
+def test_a_forged_pixel_token_answers_the_gif_and_records_nothing(sent_campaign, deliveries):
+    token = tokens.open_token(region="us", delivery_id=deliveries[0].pk)
+    forged = token.replace(
+        f"_{tokens._b36(deliveries[0].pk)}.", f"_{tokens._b36(deliveries[1].pk)}."
+    )
+    assert forged != token
+    status, headers, body = _call(f"/o/{forged}.gif")
+    assert status == "200 OK" and body.startswith(b"GIF89a")
+    assert "no-store" in headers["Cache-Control"]
+    drain(claim_idle_ms=0)
+    assert Event.objects.for_workspace(sent_campaign.workspace).count() == 0

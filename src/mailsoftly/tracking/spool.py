@@ -18,6 +18,7 @@ Only used with Redis. Without it (the embedded default) events are written direc
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import itertools
@@ -194,11 +195,37 @@ def ship_orphans(skip: Path | None = None) -> int:
     return shipped
 
 
+def _new_file() -> tuple[int, int, Path]:
+    """A new spool file, locked before it takes its name, so no one takes it for an
+    orphan, and its offset file: (fd, offset fd, path)."""
+    folder = directory()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = uuid.uuid4().hex
+    temporary = folder / f"{name}.new"
+    fd = os.open(temporary, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    path = folder / f"{name}{SUFFIX}"
+    temporary.rename(path)
+    offset_fd = os.open(path.with_suffix(OFFSET_SUFFIX), os.O_WRONLY | os.O_CREAT, 0o600)
+    return fd, offset_fd, path
+
+
 class Spool:
     """This process's spool file and the thread that ships it."""
 
     def __init__(self) -> None:
         self._pid: int | None = None
+        self._lock = threading.Lock()
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        """In a forked child: start afresh on first use. The parent's file stays locked
+        by the parent alone, so it is recovered if the parent dies."""
+        if self._pid is not None:
+            for fd in (self._fd, self._offset_fd):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self._pid = None
         self._lock = threading.Lock()
 
     def _start(self) -> None:
@@ -208,22 +235,10 @@ class Spool:
         self._wake = threading.Event()
         self._session = uuid.uuid4().hex
         self._seq = itertools.count()
-        self._open()
+        self._fd, self._offset_fd, self._path = _new_file()
+        self._shipped = 0
         self._pid = os.getpid()
         threading.Thread(target=self._run, name="tracking-spool", daemon=True).start()
-
-    def _open(self) -> None:
-        """A new file, locked before it takes its name, so no one takes it for an orphan."""
-        folder = directory()
-        folder.mkdir(parents=True, exist_ok=True)
-        name = uuid.uuid4().hex
-        temporary = folder / f"{name}.new"
-        fd = os.open(temporary, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        path = folder / f"{name}{SUFFIX}"
-        temporary.rename(path)
-        offset_fd = os.open(path.with_suffix(OFFSET_SUFFIX), os.O_WRONLY | os.O_CREAT, 0o600)
-        self._fd, self._offset_fd, self._path, self._shipped = fd, offset_fd, path, 0
 
     def append(self, event: dict, cap_key: str) -> None:
         if self._pid != os.getpid():
@@ -261,10 +276,16 @@ class Spool:
             self._shipped = _ship_file(self._fd, self._shipped, self._offset_fd)
             if self._shipped < ROTATE_BYTES:
                 return
-            with self._lock:  # writers now go to a new file; nothing more comes to this one
-                old = self._fd, self._offset_fd, self._path, self._shipped
-                self._open()
-            old_fd, old_offset_fd, old_path, shipped = old
+            new = _new_file()  # made before taking the lock: writers wait only for a swap
+            with self._lock:  # writers now go to the new file; nothing more comes to this one
+                old_fd, old_offset_fd, old_path, shipped = (
+                    self._fd,
+                    self._offset_fd,
+                    self._path,
+                    self._shipped,
+                )
+                self._fd, self._offset_fd, self._path = new
+                self._shipped = 0
             try:
                 _ship_file(old_fd, shipped, old_offset_fd)
                 _remove(old_path)
