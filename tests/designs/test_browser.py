@@ -52,7 +52,7 @@ def _signed_in(page, live_server, user, workspace):
 def test_build_an_email_with_blocks_and_preview_it(browser_page, live_server, user, workspace):
     page = _signed_in(browser_page, live_server, user, workspace)
     page.goto("/designs/new/")
-    page.get_by_role("button", name="Visual blocks").click()
+    page.get_by_role("button", name="Simple blocks (form)").click()
     page.wait_for_url("**/designs/*/")
     design = Design.objects.for_workspace(workspace).get()
 
