@@ -140,3 +140,42 @@ def test_whitespace_heavy_bodies_still_verify():
     pair = dkim.key_generate(dkim.RSA)
     envelope = _build(pair, text="a  b\t\tc   \n\n\n", html="<pre>\tx    y  </pre>\n\n")
     assert dkimpy.verify(envelope.data, dnsfunc=_dns_for("news.example.com", "s1", pair))
+
+
+@given(st.binary(max_size=60) | st.text(alphabet=" \t\r\nab:=;", max_size=40).map(str.encode))
+def test_relaxed_header_fast_path_matches_the_regular_expressions(value):
+    import re
+
+    slow = re.sub(rb"[ \t]+", b" ", re.sub(rb"\r\n(?=[ \t])", b"", value)).strip()
+    assert dkim.header_relaxed(b"Subject ", value) == b"subject:" + slow + b"\r\n"
+
+
+@given(
+    st.text(max_size=30),
+    st.sampled_from(["zoe@example.org", "a.b+c@x.example", "Zoë@example.org"]),
+)
+def test_address_fast_path_matches_formataddr(name, address):
+    from email.utils import formataddr
+
+    from mailsoftly.sending.mime import address_encode
+
+    try:
+        expected = formataddr((" ".join(name.split()), address), charset="utf-8").encode("ascii")
+    except UnicodeEncodeError:  # a non-ASCII address is refused either way
+        with pytest.raises(UnicodeEncodeError):
+            address_encode(name, address)
+        return
+    assert address_encode(name, address) == expected
+
+
+@given(
+    st.sampled_from(
+        ["zoe@example.org", "a.b+c@x.example", "", "Zoë <zoe@example.org>", "x y@z", "<a@b>"]
+    )
+)
+def test_envelope_address_matches_smtplib(address):
+    import smtplib
+
+    from mailsoftly.sending.messengers import envelope_address
+
+    assert envelope_address(address) == smtplib.quoteaddr(address).encode("utf-8")

@@ -74,9 +74,11 @@ def body_relaxed(body: bytes) -> bytes:
 
 
 def header_relaxed(name: bytes, value: bytes) -> bytes:
-    value = _FOLD.sub(b"", value)
-    value = _WSP.sub(b" ", value).strip()
-    return name.strip().lower() + b":" + value + b"\r\n"
+    # Our own header values are single lines with single spaces: skip both regexes then.
+    if b"\r" in value or b"\n" in value or b"\t" in value or b"  " in value:
+        value = _FOLD.sub(b"", value)
+        value = _WSP.sub(b" ", value)
+    return name.strip().lower() + b":" + value.strip() + b"\r\n"
 
 
 class Signer:

@@ -146,6 +146,22 @@ def _fail(envelope: Envelope, code: int, message: bytes, *, recipient: bool = Fa
     return Result(envelope.key, Outcome.RETRY, code, _decode(message))
 
 
+_ENVELOPE_ADDRESS_SPECIALS = frozenset('<>()[]\\,;:" \t\r\n')
+
+
+def envelope_address(address: str) -> bytes:
+    """``<address>`` for MAIL FROM / RCPT TO: a plain address as is, anything else the way
+    :func:`smtplib.quoteaddr` reads it (it parses, which costs more than the rest of the
+    command)."""
+    if (
+        address.isascii()
+        and address.count("@") == 1
+        and _ENVELOPE_ADDRESS_SPECIALS.isdisjoint(address)
+    ):
+        return b"<" + address.encode("ascii") + b">"
+    return smtplib.quoteaddr(address).encode("ascii")
+
+
 def smtp_send_pipelined(conn: smtplib.SMTP, envelope: Envelope) -> Result:
     """Send one message in two round trips instead of four (RFC 2920 PIPELINING).
 
@@ -154,8 +170,8 @@ def smtp_send_pipelined(conn: smtplib.SMTP, envelope: Envelope) -> Result:
     (the server is closing) raises, so the pool drops the connection and retries.
     """
     conn.send(
-        b"MAIL FROM:" + smtplib.quoteaddr(envelope.mail_from).encode("ascii") + b"\r\n"
-        b"RCPT TO:" + smtplib.quoteaddr(envelope.rcpt_to).encode("ascii") + b"\r\n"
+        b"MAIL FROM:" + envelope_address(envelope.mail_from) + b"\r\n"
+        b"RCPT TO:" + envelope_address(envelope.rcpt_to) + b"\r\n"
         b"DATA\r\n"
     )
     replies = [conn.getreply() for _ in range(3)]

@@ -30,11 +30,22 @@ def header_encode(value: str) -> bytes:
     return Header(value, "utf-8", maxlinelen=76).encode().encode("ascii")
 
 
+# A display name made only of these needs neither quotes nor encoding (RFC 5322 atext and
+# spaces), which is what most names are: formataddr is then skipped.
+_PLAIN_NAME = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 !#$%&'*+-/=?^_`{|}~"
+)
+
+
 def address_encode(name: str, address: str) -> bytes:
     name = " ".join(name.split())
     address = address.strip()
     if "\r" in address or "\n" in address:  # pragma: no cover - addresses are validated
         raise ValueError("line break in an address")
+    if not name and address.isascii():
+        return address.encode("ascii")
+    if _PLAIN_NAME.issuperset(name) and address.isascii():
+        return f"{name} <{address}>".encode("ascii")
     return formataddr((name, address), charset="utf-8").encode("ascii")
 
 
