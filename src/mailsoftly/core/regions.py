@@ -258,23 +258,49 @@ def is_regional(model: type[models.Model]) -> bool:
     return getattr(model, "_mailsoftly_regional", False)
 
 
-def workspace_region_of(instance: models.Model) -> str | None:
-    """The region of the workspace a regional row belongs to (None: no such workspace)."""
-    cached = instance._state.fields_cache.get("workspace")
-    if cached is not None:
-        return cached.region
-    workspace_id = getattr(instance, "workspace_id", None)
-    if workspace_id is None:
-        return None
-    from django.apps import apps
+def directory_region_of(workspace_id: int) -> str | None:
+    """The region the directory gives ``workspace_id`` now (None: no such workspace).
 
-    workspace_model = apps.get_model("teams", "Workspace")
-    return (
-        workspace_model._default_manager.using(DIRECTORY_DATABASE)
-        .filter(pk=workspace_id)
-        .values_list("region", flat=True)
-        .first()
-    )
+    Asked on use rather than trusted from a ``Workspace`` instance, which may have been
+    loaded before a region move and still name the old region. One plain indexed read
+    (the table name comes from model metadata, quoted; the id is a parameter).
+    """
+    from django.apps import apps
+    from django.db import connections
+
+    connection = connections[DIRECTORY_DATABASE]
+    table = connection.ops.quote_name(apps.get_model("teams", "Workspace")._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT region FROM {table} WHERE id = %s", [workspace_id])  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def workspace_database(workspace: models.Model) -> str:
+    """The database of ``workspace``'s region as the directory has it now.
+
+    A workspace instance that outlived a region move routes to its new region, not the
+    one it was loaded with (``Workspace.database`` and ``for_workspace`` come here). An
+    unsaved or deleted workspace keeps the region it names.
+    """
+    stored = workspace.pk is not None and not workspace._state.adding
+    region = directory_region_of(workspace.pk) if stored else None
+    return database_for(region or workspace.region)
+
+
+def workspace_region_of(instance: models.Model) -> str | None:
+    """The region of the workspace a regional row belongs to (None: no such workspace).
+
+    Read from the directory, never from a cached workspace instance (it may predate a
+    region move), so the residency guards compare against the region as it is now.
+    """
+    cached = instance._state.fields_cache.get("workspace")
+    if cached is not None and cached._state.adding:
+        return cached.region  # never saved: the directory knows nothing of it yet
+    workspace_id = getattr(instance, "workspace_id", None)
+    if workspace_id is not None:
+        return directory_region_of(workspace_id)
+    return cached.region if cached is not None else None
 
 
 def guard_regional_write(sender, instance, using, **kwargs) -> None:

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 
-from mailsoftly.core.regions import RegionGuardedQuerySet, database_for
+from mailsoftly.core.regions import RegionGuardedQuerySet, database_for, workspace_database
 from mailsoftly.core.trash import Trashable, TrashQuerySet
 
 if TYPE_CHECKING:
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 class WorkspaceQuerySet(RegionGuardedQuerySet, TrashQuerySet):
     def for_workspace(self, workspace: Workspace) -> WorkspaceQuerySet:
-        return self.using(workspace.database).filter(workspace_id=workspace.pk)
+        # The region as the directory has it now: ``workspace`` may predate a region move.
+        return self.using(workspace_database(workspace)).filter(workspace_id=workspace.pk)
 
     def dangerously_all_workspaces(self, region: str) -> WorkspaceQuerySet:
         return self.using(database_for(region))

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from mailsoftly.core.regions import Region, database_for
+from mailsoftly.core.regions import Region, workspace_database
 from mailsoftly.core.tenancy import WorkspaceOwned
 from mailsoftly.core.trash import Trashable, TrashQuerySet
 
@@ -30,7 +30,8 @@ class Workspace(models.Model):
 
     @property
     def database(self) -> str:
-        return database_for(self.region)
+        # The directory's current region, not this instance's (it may predate a move).
+        return workspace_database(self)
 
 
 class Role(models.TextChoices):
