@@ -26,6 +26,7 @@ from mailsoftly.contacts import imports
 from mailsoftly.contacts import services as contact_services
 from mailsoftly.contacts.importing.mapping import custom_key_index, mapping_guess
 from mailsoftly.contacts.models import Contact, CustomField
+from mailsoftly.core.logging import HomeRegionFilter, JsonFormatter
 from mailsoftly.core.region_ids import ID_BAND
 from mailsoftly.designs import services as design_services
 from mailsoftly.lifecycle import services as lifecycle
@@ -97,12 +98,42 @@ def _login(client, user, workspace):
     return client
 
 
+class _SideLog(logging.Handler):
+    """What one side's log would hold: the formatted lines that pass ``filter_``, decided
+    when they are logged (the region a line is about is known only then)."""
+
+    def __init__(self, filter_: logging.Filter) -> None:
+        super().__init__(logging.DEBUG)
+        self.addFilter(filter_)
+        self.setFormatter(JsonFormatter())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def us_side_log(settings, tmp_path):
+    """The US side's stream (the directory region's: what the console handler passes),
+    collected at DEBUG; EU lines go to the EU region's log file under ``tmp_path``."""
+    settings.MAILSOFTLY_REGION_LOG_ROOT = tmp_path / "logs"
+    side = _SideLog(HomeRegionFilter())
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.DEBUG)
+    root.addHandler(side)
+    yield side
+    root.removeHandler(side)
+    root.setLevel(level)
+
+
 def test_a_full_eu_workflow_leaves_nothing_in_the_us(
     eu_workspace,
     user,
     client,
     smtp_server,
     caplog,
+    us_side_log,
     django_capture_on_commit_callbacks,
     settings,
     _regional_media,
@@ -231,3 +262,17 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
         if any(needle.lower() in line.lower() for needle in EMAILS + CONTENT)
     ]
     assert not leaks, "\n".join(leaks)
+    # The US side's log stream: no EU address, content or row id in any line, fields and
+    # tracebacks included. (aiosmtpd's "mail.log" is the receiving server's, not ours.)
+    id_pattern = re.compile(r"(?<!\d)(" + "|".join(str(i) for i in sorted(ids)) + r")(?!\d)")
+    ours = [line for line in us_side_log.lines if '"logger": "mail.log' not in line]
+    assert ours, "the US side logged nothing at all: the check would prove nothing"
+    us_leaks = [
+        line
+        for line in ours
+        if id_pattern.search(line) or any(n.lower() in line.lower() for n in EMAILS + CONTENT)
+    ]
+    assert not us_leaks, "\n".join(us_leaks)
+    # The EU lines were kept, in the EU region's own log.
+    eu_log = settings.MAILSOFTLY_REGION_LOG_ROOT / "eu" / "logs" / "mailsoftly.log"
+    assert f"campaign {campaign.pk}:" in eu_log.read_text()

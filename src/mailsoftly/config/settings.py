@@ -418,6 +418,9 @@ WEBHOOKS_ALLOWED_NETWORKS: list[str] = []
 CELERY_BEAT_SCHEDULE["webhooks.retry_due"] = {"task": "webhooks.retry_due", "schedule": 30.0}
 
 # --- Logging ---------------------------------------------------------------------------
+# Lines about a workspace in another region than the directory's go to that region's log,
+# <root>/<region>/logs/mailsoftly.log, not to this process's stream (policy P40).
+MAILSOFTLY_REGION_LOG_ROOT = VAR_DIR
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -425,10 +428,16 @@ LOGGING = {
         "json": {"()": "mailsoftly.core.logging.JsonFormatter"},
         "text": {"()": "mailsoftly.core.logging.TextFormatter"},
     },
+    "filters": {"home_region": {"()": "mailsoftly.core.logging.HomeRegionFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": ENV.log_format},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ENV.log_format,
+            "filters": ["home_region"],
+        },
+        "regions": {"class": "mailsoftly.core.logging.RegionLogHandler", "formatter": "json"},
     },
-    "root": {"handlers": ["console"], "level": ENV.log_level},
+    "root": {"handlers": ["console", "regions"], "level": ENV.log_level},
     "loggers": {
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},

@@ -5,6 +5,8 @@ import re
 import time
 import uuid
 
+from mailsoftly.core.logging import log_region
+
 logger = logging.getLogger("mailsoftly.request")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -25,17 +27,24 @@ class RequestLogMiddleware:
             return response
         finally:
             user = getattr(request, "user", None)
-            logger.info(
-                "request",
-                extra={
-                    "method": request.method,
-                    "path": request.path,
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                    "request_id": request.id,
-                    "user_id": user.pk if user is not None and user.is_authenticated else None,
-                },
-            )
+            # A request to a workspace in another region is logged in that region's log.
+            workspace = getattr(request, "workspace", None)
+            with log_region(getattr(workspace, "region", None)):
+                self._log(request, status, started, user)
+
+    @staticmethod
+    def _log(request, status: int, started: float, user) -> None:
+        logger.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "request_id": request.id,
+                "user_id": user.pk if user is not None and user.is_authenticated else None,
+            },
+        )
 
 
 class RejectNulBytesMiddleware:

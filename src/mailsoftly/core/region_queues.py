@@ -110,3 +110,26 @@ class RegionalTask(Task):
         require_served(region)
         with region_scope(region):
             return super().__call__(*args, **kwargs)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        # Celery logs the failure (with the task's arguments and traceback) right after
+        # this, outside the task's region scope: tag that line with the task's region so it
+        # goes to the region's log (core.logging); after_return, which follows, untags.
+        from mailsoftly.core.logging import _log_region
+
+        region = task_region(kwargs)
+        if region:
+            self.request.mailsoftly_log_token = _log_region.set(region)
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+    def after_return(self, status, retval, task_id, args, kwargs, einfo) -> None:
+        from mailsoftly.core.logging import _log_region
+
+        token = getattr(self.request, "mailsoftly_log_token", None)
+        if token is not None:
+            self.request.mailsoftly_log_token = None
+            try:
+                _log_region.reset(token)
+            except ValueError:  # set in another context (a pool's thread): just clear it
+                _log_region.set(None)
+        super().after_return(status, retval, task_id, args, kwargs, einfo)

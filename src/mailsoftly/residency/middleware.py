@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from mailsoftly.core.logging import log_region
 from mailsoftly.core.regions import Region, UnknownRegion, WorkspaceReadOnly, database_for
 
 
@@ -47,7 +48,11 @@ class WorkspaceReadOnlyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        # Everything logged while serving a workspace of another region (errors with their
+        # paths and tracebacks included) goes to that region's log (core.logging).
+        workspace = getattr(request, "workspace", None)
+        with log_region(getattr(workspace, "region", None)):
+            return self.get_response(request)
 
     def process_exception(self, request, exception):
         api = request.path.startswith("/api/")
