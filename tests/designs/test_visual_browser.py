@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from mailsoftly.designs.defaults import blank_source
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind
 from mailsoftly.designs.visualdoc import visual_parse
 from tests.designs.factories import make_design
@@ -50,20 +51,29 @@ def _drag_block(page, block_id: str) -> None:
     source = block.bounding_box()
     assert source, f"block {block_id} ({label}) is not visible"
     frame = page.locator("#gjs iframe.gjs-frame").bounding_box()
-    page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(source["x"] + source["width"] / 2 - 10, source["y"] + 10, steps=4)
-    # Several small moves, ending on the empty body below the email: the new block goes
-    # last.
+    # The empty body below the email: the new block goes last.
     target_x, target_y = frame["x"] + frame["width"] / 2, frame["y"] + frame["height"] - 60
-    for step in range(10, -1, -1):
-        page.mouse.move(target_x + step * 8, target_y - step * 6, steps=3)
-    page.mouse.up()
-    # The drop added the block's components (at the top level or inside another block).
-    try:
-        page.wait_for_function(f"() => ({count})() > {before}", timeout=5_000)
-    except PlaywrightTimeout:
-        pytest.fail(f"dropping the {block_id} block added nothing")
+    placeholder = page.locator(".gjs-placeholder:visible")
+    # On a loaded machine Chromium sometimes starts the native drag too late for the
+    # first moves, and the drop is lost: the whole gesture is then made again (3 tries).
+    for _attempt in range(3):
+        page.mouse.move(source["x"] + source["width"] / 2, source["y"] + source["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(source["x"] + source["width"] / 2 - 10, source["y"] + 10, steps=4)
+        for step in range(10, -1, -1):
+            page.mouse.move(target_x + step * 8, target_y - step * 6, steps=3)
+        # Drop only once GrapesJS shows where the block will go (its placeholder line).
+        for wiggle in range(20):
+            if placeholder.count():
+                break
+            page.mouse.move(target_x + wiggle % 2, target_y, steps=2)
+        page.mouse.up()
+        try:
+            page.wait_for_function(f"() => ({count})() > {before}", timeout=3_000)
+        except PlaywrightTimeout:
+            continue
+        return
+    pytest.fail(f"dropping the {block_id} block added nothing")
 
 
 def _open_converted_editor(page, design):
@@ -182,3 +192,21 @@ def test_build_preview_and_test_send_a_visual_email(
     assert 'href="https://example.com/unsubscribe"' in html
     assert "https://example.com/unsubscribe" in text
     assert "<script" not in html.lower()
+
+
+def test_the_editor_speaks_the_users_language(browser_page, live_server, user, workspace):
+    user.language = "de"
+    user.save(update_fields=["language"])
+    design = make_design(
+        workspace, user, source_kind=SourceKind.VISUAL, source=blank_source(SourceKind.VISUAL)
+    )
+    page = _signed_in(browser_page, live_server, user, workspace)
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    page.goto(f"/designs/{design.pk}/visual/")
+    page.wait_for_function("() => window.editor && window.editor.getWrapper()")
+    assert page.locator("#gjs").get_attribute("data-locale") == "de"
+    labels = page.locator(".gjs-block-label").all_inner_texts()
+    for german in ("Spalten (2)", "Trennlinie", "Schaltfläche", "Abstand", "Bild"):
+        assert german in labels, german
+    assert page.locator('.gjs-pn-views [title="Blöcke"]').count() == 1
+    assert page.locator(".gjs-block-category .gjs-title").first.inner_text() == "Grundelemente"

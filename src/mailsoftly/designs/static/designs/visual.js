@@ -97,7 +97,13 @@
       },
       plugins: [
         function (ed) {
-          (preset.default || preset)(ed, { blocks: PRESET_BLOCKS });
+          // One "Basic" category for the preset's blocks and ours.
+          (preset.default || preset)(ed, {
+            blocks: PRESET_BLOCKS,
+            block: function () {
+              return { category: "Basic" };
+            },
+          });
         },
       ],
     };
