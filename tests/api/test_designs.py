@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mailsoftly.designs import selectors
@@ -58,6 +60,19 @@ def test_a_template_error_is_a_422_naming_line_and_column_and_nothing_is_saved(a
     assert error["field"] == "source"
     assert error["message"].startswith("Line 2, column ")
     assert selectors.design_list(workspace=workspace).count() == 0
+
+
+def test_a_visual_design_is_created_from_the_editors_json(api, workspace):
+    source = json.dumps(
+        {"html": '<p class="x">Visual {{ contact.first_name }}</p>', "css": ".x{color:#123456}"}
+    )
+    response = _create(api, source_kind="visual", source=source)
+    assert response.status_code == 201, response.content
+    design = selectors.access_design(workspace=workspace, id=response.json()["id"])
+    assert "color:#123456" in design.compiled_html.replace(" ", "")
+    bad = _create(api, source_kind="visual", source="<p>not the editor's JSON</p>")
+    assert bad.status_code == 422
+    assert "visual editor" in bad.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize(

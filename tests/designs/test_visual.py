@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from mailsoftly.designs.compiler import CompileError, source_compile
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind
+from mailsoftly.designs.services import template_create_from_design
 from mailsoftly.designs.visualdoc import VisualDoc, project_clean, visual_parse, visual_source
 from mailsoftly.teams.services import workspace_create
 from tests.designs.factories import make_design
@@ -379,3 +380,35 @@ def test_a_visual_design_is_not_switched_to_markdown_as_json(logged_in_client, u
     assert response.status_code == 200
     assert "replace the content first" in response.content.decode()
     assert _reload(design).source_kind == SourceKind.VISUAL
+
+
+def test_conversion_takes_a_layout_into_the_content(logged_in_client, user, workspace):
+    frame = make_design(
+        workspace,
+        user,
+        name="Frame",
+        source_kind=SourceKind.HTML,
+        source="<table><tr><td>ACME HEADER</td></tr><tr><td><!-- content --></td></tr></table>",
+    )
+    layout = template_create_from_design(design=frame, user=user, name="Frame", is_layout=True)
+    design = make_design(
+        workspace, user, source_kind=SourceKind.HTML, source="<p>Body here</p>", layout=layout
+    )
+    url = reverse("designs:visual", args=[design.pk])
+    html = _initial(logged_in_client.get(url + "?convert=html").content.decode())["html"]
+    assert "ACME HEADER" in html and "Body here" in html
+    response = logged_in_client.post(url, {"html": html, "convert": "html"})
+    assert response.status_code == 302
+    saved = _reload(design)
+    assert saved.source_kind == SourceKind.VISUAL and saved.layout is None
+    assert saved.compiled_html.count("ACME HEADER") == 1
+
+
+def test_the_link_checker_reads_visual_designs(logged_in_client, user, workspace):
+    design = _visual(
+        workspace,
+        user,
+        html='<a href="https://shop.example/spring">Shop</a><a href="javascript:alert(1)">x</a>',
+    )
+    page = logged_in_client.get(reverse("designs:links", args=[design.pk])).content.decode()
+    assert "https://shop.example/spring" in page

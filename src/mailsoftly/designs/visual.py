@@ -44,8 +44,9 @@ _PREHEADER = re.compile(r'^\s*<div style="display:none;[^"]*"[^>]*aria-hidden="t
 
 def _converted_html(design: Design) -> str:
     """The canvas for a design of another format: its HTML, or its compiled email (the
-    preheader left out, since the pipeline adds it again)."""
-    if design.source_kind == SourceKind.HTML:
+    preheader left out, since the pipeline adds it again). A layout becomes part of the
+    content: visual designs bring their own frame."""
+    if design.source_kind == SourceKind.HTML and design.layout_id is None:
         return clean_fragment(design.source)
     match = _BODY.search(design.compiled_html or "")
     body = match.group(1) if match else design.compiled_html or ""
@@ -128,6 +129,8 @@ def design_visual(request: HttpRequest, pk: int) -> HttpResponse:
                     user=request.user,
                     source_kind=SourceKind.VISUAL,
                     source=source,
+                    # The layout was converted with the content (see _converted_html).
+                    layout=None,
                 )
             except (CompileError, LimitExceeded) as exc:
                 error = exc.message
