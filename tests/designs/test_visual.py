@@ -412,3 +412,13 @@ def test_the_link_checker_reads_visual_designs(logged_in_client, user, workspace
     )
     page = logged_in_client.get(reverse("designs:links", args=[design.pk])).content.decode()
     assert "https://shop.example/spring" in page
+
+
+def test_the_editors_styled_body_keeps_its_background():
+    source = visual_source(
+        html='<body id="iw8k"><p id="ip1">Inside</p></body>', css="#iw8k{background-color:#fef3c7;}"
+    )
+    compiled = source_compile(source_kind=SourceKind.VISUAL, source=source)
+    squeezed = compiled.html.replace(" ", "")
+    assert "background-color:#fef3c7" in squeezed
+    assert "<table" in compiled.html and "Inside" in compiled.html

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from mailsoftly.designs import sanitise
 
 MAX_DEPTH = 60  # GrapesJS trees of real newsletters are 10-20 levels deep
+_BODY = re.compile(r"<body\b([^>]*)>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
 
 
 class VisualSourceError(ValueError):
@@ -47,12 +48,20 @@ class VisualDoc:
         )
 
     def document(self) -> str:
-        """The editor's output as one HTML document (its CSS in the head, for inlining)."""
-        style = f"<style>{self.css}</style>" if self.css.strip() else ""
+        """The editor's output as one HTML document (its CSS in the head, for inlining).
+
+        GrapesJS exports its wrapper as ``<body id=…>``, which the user can style (a
+        background colour): it becomes a full-width table with the same attributes, since
+        only the body's content is kept in the email.
+        """
+        style = f"<style>{self.css.replace('<', '')}</style>" if self.css.strip() else ""
         body = self.html
-        match = re.search(r"<body\b[^>]*>(.*)</body\s*>", body, re.IGNORECASE | re.DOTALL)
+        match = _BODY.search(body)
         if match:
-            body = match.group(1)
+            body = (
+                '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+                f'border="0"{match.group(1)}><tr><td>{match.group(2)}</td></tr></table>'
+            )
         return f"<html><head>{style}</head><body>{body}</body></html>"
 
 
