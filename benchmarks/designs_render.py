@@ -9,7 +9,10 @@ then times, each as the median of 5 runs of N recipients with distinct contact d
   the call the sending engine makes per recipient;
 * ``design_render``: the one-off API, including the content-keyed cache lookup;
 * ``jinja_plain``: the same HTML template in a plain, non-sandboxed Jinja2 environment,
-  as the floor to compare against.
+  as the floor to compare against;
+* ``visual_save``: a visual (GrapesJS) save of the same email: cleaning a project of ~1,000
+  components (what the editor page does) and compiling its HTML + CSS. A save is per
+  design, not per recipient; its ceiling is 250 ms, so saving feels instant.
 
 Budget: the architecture's end-to-end target is ~3,000 messages/s on 2 cores, i.e. about
 0.33 ms of CPU per message for everything; rendering should take well under a third of
@@ -28,6 +31,7 @@ import sys
 import time
 
 BUDGET_MS = 0.1
+VISUAL_SAVE_CEILING_MS = 250
 
 
 def _setup() -> None:
@@ -84,6 +88,41 @@ def _median_ms_per_call(func, contexts: list[dict], runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def _visual_project(cells: int = 300) -> dict:
+    """A GrapesJS-like project: a table of text cells with an id rule each."""
+
+    def cell(i: int) -> dict:
+        text = {"type": "textnode", "content": f"Paragraph {i} of the news. " * 6}
+        return {
+            "type": "cell",
+            "attributes": {"id": f"c{i}", "style": "padding:8px"},
+            "components": [{"type": "text", "components": [text]}],
+        }
+
+    rows = [
+        {"type": "row", "components": [cell(2 * i), cell(2 * i + 1)]} for i in range(cells // 2)
+    ]
+    table = {"type": "table", "components": [{"type": "tbody", "components": rows}]}
+    wrapper = {"type": "wrapper", "components": [table]}
+    return {
+        "pages": [{"frames": [{"component": wrapper}]}],
+        "styles": [{"selectors": [f"#c{i}"], "style": {"color": "#111111"}} for i in range(cells)],
+    }
+
+
+def _visual_save_ms(html: str, project: dict) -> float:
+    from mailsoftly.designs.compiler import source_compile
+    from mailsoftly.designs.visualdoc import visual_source
+
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        source = visual_source(html=html, css=".x{color:#111111}", project=project)
+        source_compile(source_kind="visual", source=source, preheader="Spring news")
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=5000)
@@ -130,6 +169,7 @@ def main() -> int:
         "jinja_plain_html_only_ms": round(
             _median_ms_per_call(lambda c: plain.render(_context(c)), contexts), 4
         ),
+        "visual_save_ms": round(_visual_save_ms(compiled.html, _visual_project()), 2),
     }
     print(f"Design: {figures['html_kb']} KB HTML, {figures['text_kb']} KB text, "
           f"{figures['merge_tags']} merge tags; {args.n} recipients, median of 5 runs")  # fmt: skip
@@ -138,8 +178,11 @@ def main() -> int:
     print(f"  design_render per recipient          {figures['design_render_ms']:.4f} ms")
     print(f"  plain Jinja2, HTML only (floor)      {figures['jinja_plain_html_only_ms']:.4f} ms")
     print(f"  budget                               {BUDGET_MS:.4f} ms")
+    print(f"  visual save (clean project + compile) {figures['visual_save_ms']:7.2f} ms"
+          f" (ceiling {VISUAL_SAVE_CEILING_MS} ms)")  # fmt: skip
     print(json.dumps(figures))
-    return 0 if figures["render_ms"] <= BUDGET_MS else 1
+    within = figures["visual_save_ms"] <= VISUAL_SAVE_CEILING_MS
+    return 0 if figures["render_ms"] <= BUDGET_MS and within else 1
 
 
 if __name__ == "__main__":

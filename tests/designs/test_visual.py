@@ -422,3 +422,19 @@ def test_the_editors_styled_body_keeps_its_background():
     squeezed = compiled.html.replace(" ", "")
     assert "background-color:#fef3c7" in squeezed
     assert "<table" in compiled.html and "Inside" in compiled.html
+
+
+def test_the_edit_form_saves_a_visual_designs_envelope_and_keeps_its_body(
+    logged_in_client, user, workspace
+):
+    design = _visual(workspace, user)
+    versions = _versions(design).count()
+    response = logged_in_client.post(
+        reverse("designs:edit", args=[design.pk]), _form_post(design, subject="New subject")
+    )
+    assert response.status_code == 302
+    saved = _reload(design)
+    assert saved.subject == "New subject"
+    assert (saved.source_kind, saved.source) == (SourceKind.VISUAL, design.source)
+    assert "visual news" in saved.compiled_html
+    assert _versions(design).count() == versions + 1  # the subject is content too
