@@ -228,7 +228,9 @@ def workspace_with_contacts(n: int):
     return workspace, contact_list, design
 
 
-def campaign_for(workspace, contact_list, design, *, domain: str, dkim_on: bool, port: int):
+def campaign_for(
+    workspace, contact_list, design, *, domain: str, dkim_on: bool, port: int, connections: int
+):
     from mailsoftly.campaigns import services as campaign_services
     from mailsoftly.sending import services as sending_services
 
@@ -252,7 +254,7 @@ def campaign_for(workspace, contact_list, design, *, domain: str, dkim_on: bool,
         host="127.0.0.1",
         port=port,
         security="none",
-        max_connections=16,
+        max_connections=connections,
     )
     campaign = campaign_services.campaign_create(
         workspace=workspace,
@@ -441,6 +443,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="worker child processes (default: one per core)")  # fmt: skip
     parser.add_argument("--sessions", type=int, default=16, help="smtp-source sessions")
+    parser.add_argument("--connections", type=int, default=16,
+                        help="the SMTP server's maximum connections, shared by the workers")  # fmt: skip
     parser.add_argument("--max-seconds", type=float, default=900, help="bound per phase")
     parser.add_argument("--skip", choices=("dkim", "plain"), help="leave one phase out")
     args = parser.parse_args()
@@ -468,10 +472,10 @@ def main() -> None:
             cursor.execute("ANALYZE contacts_contact, contacts_subscription, contacts_contactlist")
     plain = campaign_for(workspace, contact_list, design, domain=f"plain{workspace.pk}.example",
                          dkim_on=False,
-                         port=25)  # fmt: skip
+                         port=25, connections=args.connections)  # fmt: skip
     signed = campaign_for(workspace, contact_list, design, domain=f"shop{workspace.pk}.example",
                           dkim_on=True,
-                          port=25)  # fmt: skip
+                          port=25, connections=args.connections)  # fmt: skip
     workers = Workers(args.workers, var / "bench-worker.log")
     results: dict[str, dict] = {}
     try:
