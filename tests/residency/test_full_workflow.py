@@ -18,6 +18,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import TestCase
+from django.urls import reverse
 
 from mailsoftly.audit.models import AuditEvent, RegionalAuditEvent
 from mailsoftly.campaigns import services as campaign_services
@@ -31,6 +32,7 @@ from mailsoftly.core.region_ids import ID_BAND
 from mailsoftly.designs import services as design_services
 from mailsoftly.lifecycle import services as lifecycle
 from mailsoftly.lifecycle.models import ExportJob
+from mailsoftly.ops import usage
 from mailsoftly.residency import engine
 from mailsoftly.sending import services as sending_services
 from mailsoftly.tracking.models import Event
@@ -230,6 +232,14 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=31)):
         lifecycle.trash_purge_due(region="eu")
     assert not Contact.all_rows.for_workspace(workspace).filter(pk=contact.pk).exists()
+
+    # 7. A member looks at the remaining contact's page (request and usage logs).
+    remaining = Contact.objects.for_workspace(workspace).get()
+    page = _login(client, user, workspace).get(
+        reverse("contacts:contact_detail", args=[remaining.pk])
+    )
+    assert page.status_code == 200
+    usage.usage_flush()
 
     # The scan: nothing of the EU workspace on the US side.
     ids = _eu_ids(workspace.pk) | {contact.pk}

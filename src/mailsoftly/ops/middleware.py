@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
 from mailsoftly.audit.services import _client_ip
 from mailsoftly.core import clock
+from mailsoftly.core.regions import directory_region
 from mailsoftly.ops import usage
 
 _SKIP_PREFIXES = ("/static/", "/metrics", "/healthz", "/readyz")
+# Path segments that are object ids or tokens: numbers, UUIDs, long tokens with a digit.
+_IDS = re.compile(
+    r"(?<=/)(?:\d+|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27}|(?=[A-Za-z_-]*\d)[A-Za-z0-9_.:-]{16,})(?=/|$)"
+)
+
+
+def _logged_path(request, workspace) -> str:
+    """The path as the usage log (a directory table) may keep it.
+
+    For a workspace of another region than the directory's, the ids in the path are that
+    region's rows (policy P40): each id or token segment becomes ``:id``.
+    """
+    path = request.path[:500]
+    region = getattr(workspace, "region", None)
+    if region is None or region == directory_region():
+        return path
+    return _IDS.sub(":id", path)
 
 
 class UsageLogMiddleware:
@@ -25,7 +45,7 @@ class UsageLogMiddleware:
                 "at": clock.now().isoformat(),
                 "user_id": user.pk,
                 "workspace_id": getattr(workspace, "pk", None),
-                "path": request.path[:500],
+                "path": _logged_path(request, workspace),
                 "ip": ip,
                 "ua": (request.META.get("HTTP_USER_AGENT") or "")[:512],
                 "session": usage.session_fingerprint(
