@@ -5,6 +5,8 @@ import json
 
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailsoftly.designs.compiler import CompileError, source_compile
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind
@@ -86,6 +88,7 @@ def test_visual_output_is_sanitised():
         ("<p>not json</p>", "visual editor"),
         ('{"css": ""}', '"html"'),
         ('{"html": "<p>x</p>", "project": []}', '"project"'),
+        ("[" * 200_000, "nested too deeply"),
     ],
 )
 def test_a_broken_visual_source_is_a_clear_error(source, message):
@@ -295,6 +298,7 @@ def test_post_with_script_stores_none(logged_in_client, user, workspace):
     [
         ({"html": "  "}, "add at least one block"),
         ({"html": "<p>x</p>", "project": "{not json"}, "damaged project data"),
+        ({"html": "<p>x</p>", "project": '{"a":' * 100_000}, "damaged project data"),
         ({"html": "<p>{{ contact.first_name </p>"}, "role=&quot;alert&quot;"),
     ],
 )
@@ -438,3 +442,45 @@ def test_the_edit_form_saves_a_visual_designs_envelope_and_keeps_its_body(
     assert (saved.source_kind, saved.source) == (SourceKind.VISUAL, design.source)
     assert "visual news" in saved.compiled_html
     assert _versions(design).count() == versions + 1  # the subject is content too
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+_COMPONENT = st.deferred(
+    lambda: st.fixed_dictionaries(
+        {},
+        optional={
+            "type": _JSON | st.sampled_from(["text", "link", "image", "cell", "iframe"]),
+            "tagName": _JSON | st.sampled_from(["a", "img", "script", "td"]),
+            "attributes": _JSON
+            | st.dictionaries(st.sampled_from(["href", "src", "style", "onclick", "id"]), _JSON),
+            "components": _JSON | st.lists(_COMPONENT, max_size=3),
+            "content": _JSON,
+            "src": _JSON,
+            "style": _JSON,
+            "script": _JSON,
+        },
+    )
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    component=_COMPONENT,
+    styles=_JSON | st.lists(st.dictionaries(st.sampled_from(["selectors", "style"]), _JSON)),
+    extra=_JSON,
+)
+def test_any_json_project_is_cleaned_without_crashing(component, styles, extra):
+    for project in (
+        {"pages": [{"frames": [{"component": component}]}], "styles": styles, "assets": extra},
+        {"pages": extra, "styles": extra},
+        extra,
+    ):
+        cleaned = project_clean(project)
+        assert cleaned is None or set(cleaned) == {"assets", "styles", "pages"}
+        assert "script" not in json.dumps(cleaned)

@@ -83,7 +83,7 @@ def _posted(request: HttpRequest) -> tuple[dict, str]:
     if raw_project.strip():
         try:
             project = json.loads(raw_project)
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}, _("The editor sent damaged project data; nothing was saved. Try again.")
     values = {"html": html, "css": css, "project": project}
     if not html.strip():

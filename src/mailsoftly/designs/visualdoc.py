@@ -69,6 +69,8 @@ def visual_parse(source: str) -> VisualDoc:
     """Read a visual design's source, or raise :class:`VisualSourceError` saying why."""
     try:
         data = json.loads(source or "")
+    except RecursionError:
+        raise VisualSourceError(_("The visual design's JSON is nested too deeply.")) from None
     except ValueError as exc:
         raise VisualSourceError(
             _(
@@ -170,6 +172,15 @@ def _style_clean(style: Any) -> dict:
     }
 
 
+def _shallow(value: Any, levels: int = 4) -> bool:
+    """Other component properties (classes, traits, flags) are small: deep ones are junk."""
+    if isinstance(value, dict):
+        return levels > 0 and all(_shallow(v, levels - 1) for v in value.values())
+    if isinstance(value, list):
+        return levels > 0 and all(_shallow(v, levels - 1) for v in value)
+    return True
+
+
 def _component_clean(component: Any, depth: int) -> dict | str | None:
     if isinstance(component, str):  # HTML given as a string: the email allow-list
         return sanitise.clean_fragment(component)
@@ -177,7 +188,7 @@ def _component_clean(component: Any, depth: int) -> dict | str | None:
         return None
     kind = component.get("type")
     tag = str(component.get("tagName") or "").lower()
-    if kind not in _TYPES or (tag and tag not in _TAGS):
+    if not isinstance(kind, str | None) or kind not in _TYPES or (tag and tag not in _TAGS):
         return None
     cleaned: dict[str, Any] = {}
     for key, value in component.items():
@@ -200,6 +211,8 @@ def _component_clean(component: Any, depth: int) -> dict | str | None:
                 value = "" if _CSS_UNSAFE.search(value) else value
             else:
                 value = _style_clean(value)
+        elif not _shallow(value):
+            continue
         cleaned[key] = value
     return cleaned
 
@@ -220,10 +233,14 @@ def _rule_clean(rule: Any) -> dict | None:
     for key, value in rule.items():
         if key == "style":
             value = _style_clean(value)
-        elif isinstance(value, str) and _CSS_UNSAFE.search(value):
-            return None
+        elif not _shallow(value) or _CSS_UNSAFE.search(json.dumps(value)):
+            return None  # selectors, media text, states: anything odd drops the rule
         cleaned[key] = value
     return cleaned
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def project_clean(project: Any) -> dict | None:
@@ -236,11 +253,11 @@ def project_clean(project: Any) -> dict | None:
     if not isinstance(project, dict):
         return None
     pages = []
-    for page in project.get("pages") or []:
+    for page in _list(project.get("pages")):
         if not isinstance(page, dict):
             continue
         frames = []
-        for frame in page.get("frames") or []:
+        for frame in _list(page.get("frames")):
             if not isinstance(frame, dict):
                 continue
             component = _component_clean(frame.get("component"), 0)
@@ -250,10 +267,10 @@ def project_clean(project: Any) -> dict | None:
         if isinstance(page.get("id"), str):
             entry["id"] = page["id"]
         pages.append(entry)
-    styles = [r for r in map(_rule_clean, project.get("styles") or []) if r is not None]
+    styles = [r for r in map(_rule_clean, _list(project.get("styles"))) if r is not None]
     assets = [
         {"type": "image", "src": a["src"]}
-        for a in project.get("assets") or []
+        for a in _list(project.get("assets"))
         if isinstance(a, dict) and _url_safe(a.get("src"), image=True)
     ]
     return {"assets": assets, "styles": styles, "pages": pages}
