@@ -4,6 +4,8 @@ real outbound path into an aiosmtpd server."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -210,3 +212,47 @@ def test_the_editor_speaks_the_users_language(browser_page, live_server, user, w
         assert german in labels, german
     assert page.locator('.gjs-pn-views [title="Blöcke"]').count() == 1
     assert page.locator(".gjs-block-category .gjs-title").first.inner_text() == "Grundelemente"
+
+
+def test_hostile_project_data_never_runs_in_the_same_origin_canvas(
+    browser_page, live_server, user, workspace
+):
+    run = "parent.document.title='pwned'"
+    project = {
+        "pages": [
+            {
+                "frames": [
+                    {
+                        "head": [{"tagName": "script", "content": run}],
+                        "component": {
+                            "type": "wrapper",
+                            "components": [
+                                {"type": "text", "content": "Harmless words", "script": run},
+                                {"tagName": "script", "content": run},
+                                {"type": "text", "content": f'<img src="x" onerror="{run}">'},
+                                {"type": "image", "attributes": {"src": "x", "onerror": run}},
+                                {
+                                    "type": "link",
+                                    "attributes": {"href": f"javascript:{run}"},
+                                    "components": [{"type": "textnode", "content": "Click me"}],
+                                },
+                                {"type": "iframe", "src": f"javascript:{run}"},
+                            ],
+                        },
+                    }
+                ]
+            }
+        ]
+    }
+    source = json.dumps({"html": "<p>x</p>", "css": "", "project": project})
+    design = make_design(workspace, user, source_kind=SourceKind.VISUAL, source=source)
+    page = _signed_in(browser_page, live_server, user, workspace)
+    page.goto(f"/designs/{design.pk}/visual/")
+    page.wait_for_function("() => window.editor && window.editor.getWrapper()")
+    canvas = page.frame_locator("#gjs iframe.gjs-frame")
+    canvas.get_by_text("Harmless words").wait_for()
+    # Clicking the link in the canvas must not run it either.
+    canvas.get_by_text("Click me").click()
+    assert page.title() != "pwned"
+    assert canvas.locator("script").count() == 0
+    assert canvas.locator("[onerror]").count() == 0
