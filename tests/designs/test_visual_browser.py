@@ -212,6 +212,17 @@ def test_the_editor_speaks_the_users_language(browser_page, live_server, user, w
         assert german in labels, german
     assert page.locator('.gjs-pn-views [title="Blöcke"]').count() == 1
     assert page.locator(".gjs-block-category .gjs-title").first.inner_text() == "Grundelemente"
+    # The preset's own texts too (its clear-canvas question, answered "no").
+    questions: list[str] = []
+
+    def answer(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.evaluate("() => editor.runCommand('canvas-clear')")
+    assert questions == ["Wirklich den ganzen Inhalt der E-Mail löschen?"]
+    assert page.evaluate("() => editor.getWrapper().components().length") > 0
 
 
 def test_hostile_project_data_never_runs_in_the_same_origin_canvas(

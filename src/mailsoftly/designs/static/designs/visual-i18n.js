@@ -1,6 +1,15 @@
 // Our labels for the GrapesJS visual editor, by language (GrapesJS i18n messages, our own
 // wording). The page passes the active Django language; a missing key falls back to
 // English, GrapesJS's own or the ones below.
+// The newsletter preset's own texts are options of the preset, not i18n messages.
+window.mailsoftlyVisualPresetTexts = {
+  de: {
+    modalTitleImport: "Vorlage importieren",
+    modalBtnImport: "Importieren",
+    modalTitleExport: "Vorlage exportieren",
+    textCleanCanvas: "Wirklich den ganzen Inhalt der E-Mail löschen?",
+  },
+};
 window.mailsoftlyVisualMessages = {
   en: {
     blockManager: {

@@ -80,6 +80,8 @@
     const initial = JSON.parse(document.getElementById("visual-initial").textContent || "{}");
     const data = container.dataset;
     const messages = window.mailsoftlyVisualMessages || {};
+    const locale = (data.locale || "en").split("-")[0];
+    const presetTexts = (window.mailsoftlyVisualPresetTexts || {})[locale] || {};
     const config = {
       container: container,
       height: "75vh",
@@ -90,7 +92,7 @@
         optionsHtml: { allowScripts: false, allowUnsafeAttr: false, allowUnsafeAttrValue: false },
       },
       i18n: {
-        locale: (data.locale || "en").split("-")[0],
+        locale: locale,
         localeFallback: "en",
         detectLocale: false,
         messagesAdd: messages,
@@ -98,12 +100,12 @@
       plugins: [
         function (ed) {
           // One "Basic" category for the preset's blocks and ours.
-          (preset.default || preset)(ed, {
+          (preset.default || preset)(ed, Object.assign({}, presetTexts, {
             blocks: PRESET_BLOCKS,
             block: function () {
               return { category: "Basic" };
             },
-          });
+          }));
         },
       ],
     };
