@@ -135,3 +135,25 @@ def test_audience_never_reaches_another_workspace(workspace, eu_workspace):
 def test_audience_without_lists_or_segment_is_empty(workspace):
     ContactFactory(workspace=workspace)
     assert not selectors.contact_list_for_audience(workspace=workspace).exists()
+
+
+@pytest.mark.policy("P38")
+def test_links_to_a_contact_erased_meanwhile_are_refused_not_orphaned(workspace):
+    """The child tables have no foreign-key constraint: the services check the parent."""
+    from django.db import IntegrityError
+
+    from mailsoftly.contacts.models import ContactTag, Subscription
+
+    contact_list = ContactListFactory(workspace=workspace)
+    stale = services.contact_create(workspace=workspace, email="gone@example.org")
+    services.contact_erase(contact=Contact.objects.for_workspace(workspace).get(pk=stale.pk))
+    writes = (
+        lambda: services.contact_subscribe(contact=stale, contact_list=contact_list),
+        lambda: services.contact_tags_set(contact=stale, names=["vip"]),
+        lambda: services.consent_record_create(contact=stale, source="manual"),
+    )
+    for write in writes:
+        with pytest.raises(IntegrityError):
+            write()
+    for model in (Subscription, ContactTag, ConsentRecord):
+        assert not model.all_rows.for_workspace(workspace).exists(), model.__name__

@@ -47,6 +47,19 @@ def _atomic(workspace):
     return transaction.atomic(using=workspace.database)
 
 
+def _parents_lock(*, workspace, contact_id: int, contact_list_id: int | None = None) -> None:
+    """Lock the contact (and list) that a new subscription, tag link or consent record will
+    point to, or fail with IntegrityError if it is gone: what the foreign-key check did
+    before those tables lost their constraints (``BulkOwned`` in the models). The lock
+    conflicts with erasure's, not with the bulk writer's nor with other links."""
+    for model, pk in ((Contact, contact_id), (ContactList, contact_list_id)):
+        if pk is None:
+            continue
+        rows = model.all_rows.for_workspace(workspace).select_for_update(no_key=True)
+        if not list(rows.filter(pk=pk).values_list("pk", flat=True)):
+            raise IntegrityError(f"{model._meta.model_name} {pk} does not exist")
+
+
 def custom_fields_clean(
     *, workspace, values: dict[str, Any], definitions: dict[str, CustomField] | None = None
 ) -> dict[str, Any]:
@@ -277,6 +290,7 @@ def contact_tags_set(*, contact: Contact, names: Iterable[str]) -> None:
     workspace = contact.workspace
     wanted = {n.strip()[:100] for n in names if n and n.strip()}
     with _atomic(workspace):
+        _parents_lock(workspace=workspace, contact_id=contact.pk)
         tags = {t.name: t for t in Tag.objects.for_workspace(workspace).filter(name__in=wanted)}
         for name in wanted - tags.keys():
             tags[name] = Tag.objects.for_workspace(workspace).create(workspace=workspace, name=name)
@@ -414,6 +428,7 @@ def contact_subscribe(
     workspace = contact.workspace
     now = clock.now()
     with _atomic(workspace):
+        _parents_lock(workspace=workspace, contact_id=contact.pk, contact_list_id=contact_list.pk)
         subscription, _created = Subscription.all_rows.for_workspace(workspace).get_or_create(
             contact=contact,
             contact_list=contact_list,
@@ -492,17 +507,23 @@ def consent_record_create(
     given_at=None,
 ) -> ConsentRecord:
     """Record how, where and when a contact agreed (P20, P39)."""
-    return ConsentRecord.objects.for_workspace(contact.workspace).create(
-        workspace=contact.workspace,
-        contact=contact,
-        contact_list=contact_list,
-        source=source,
-        given_at=given_at or clock.now(),
-        consent_text=consent_text,
-        location=location[:500],
-        ip_address=ip_address or None,
-        details=details or {},
-    )
+    with _atomic(contact.workspace):
+        _parents_lock(
+            workspace=contact.workspace,
+            contact_id=contact.pk,
+            contact_list_id=contact_list.pk if contact_list else None,
+        )
+        return ConsentRecord.objects.for_workspace(contact.workspace).create(
+            workspace=contact.workspace,
+            contact=contact,
+            contact_list=contact_list,
+            source=source,
+            given_at=given_at or clock.now(),
+            consent_text=consent_text,
+            location=location[:500],
+            ip_address=ip_address or None,
+            details=details or {},
+        )
 
 
 def suppression_add(*, workspace, email: str, reason: str) -> Suppression:
