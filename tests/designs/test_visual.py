@@ -484,3 +484,17 @@ def test_any_json_project_is_cleaned_without_crashing(component, styles, extra):
         cleaned = project_clean(project)
         assert cleaned is None or set(cleaned) == {"assets", "styles", "pages"}
         assert "script" not in json.dumps(cleaned)
+
+
+def test_the_image_picker_offers_the_media_library(logged_in_client, user, workspace):
+    from mailsoftly.designs.selectors import media_public_url
+    from tests.designs.test_media import upload_image
+
+    media = upload_image(workspace, user)
+    theirs = workspace_create(owner=UserFactory(), name="Theirs")
+    upload_image(theirs, None)
+    design = _visual(workspace, user)
+    page = logged_in_client.get(reverse("designs:visual", args=[design.pk])).content.decode()
+    start = page.index('id="visual-assets"')
+    assets = json.loads(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert assets == [media_public_url(media)]

@@ -11,9 +11,11 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from mailsoftly.designs.defaults import blank_source
 from mailsoftly.designs.models import Design, DesignVersion, SourceKind
+from mailsoftly.designs.selectors import media_public_url
 from mailsoftly.designs.visualdoc import visual_parse
 from tests.designs.factories import make_design
 from tests.designs.test_browser import _signed_in
+from tests.designs.test_media import upload_image
 
 pytestmark = pytest.mark.browser
 
@@ -95,9 +97,11 @@ def test_build_preview_and_test_send_a_visual_email(
     Every required block is dragged from the panel into the canvas with ``page.mouse``
     (real drag-and-drop: GrapesJS takes it through Chromium's native HTML5 drag events,
     which fire headless as long as the block is inside the viewport, hence the tall
-    window). Text, the image address and a CSS class rule are then set through the
-    editor's public API, as typing in the rich-text editor and the asset manager would.
+    window). The picture is picked from the media library in the editor's image picker.
+    Text and a CSS class rule are then set through the editor's public API, as typing in
+    the rich-text editor and the style manager would.
     """
+    picture = media_public_url(upload_image(workspace, user))
     design = make_design(
         workspace,
         user,
@@ -134,11 +138,18 @@ def test_build_preview_and_test_send_a_visual_email(
     assert 'href="{{ unsubscribe_url }}"' in html and "LinkedIn" in html
     assert "height:32px" in html.replace(" ", "")
 
-    # Our own words, a picture and a class rule, through the editor's API.
+    # The picture: double-click the image, pick the upload from the media library.
+    page.evaluate("() => editor.Modal.isOpen() && editor.Modal.close()")
+    canvas.locator("img").first.dblclick()
+    page.locator(".gjs-am-asset").first.dblclick()
+    page.wait_for_function(
+        "(src) => editor.getWrapper().find('img')[0].get('src') === src", arg=picture
+    )
+
+    # Our own words and a class rule, through the editor's API.
     page.evaluate(
         """() => {
             const wrapper = editor.getWrapper();
-            wrapper.find("img")[0].set("src", "https://cdn.example/hero.png");
             wrapper.append(
                 '<table width="100%" role="presentation"><tr><td class="greeting" ' +
                 'style="padding:12px">Hi {{ contact.first_name | default(\\'there\\') }}, ' +
@@ -161,7 +172,7 @@ def test_build_preview_and_test_send_a_visual_email(
     assert "<table" in compiled and "<script" not in compiled.lower()
     assert "color:#b91c1c" in compiled.replace(" ", "")  # the class rule, inlined
     assert "Hi {{ contact.first_name | default('there') }}" in compiled
-    assert "https://cdn.example/hero.png" in compiled
+    assert f'src="{picture}"' in compiled
     # The HTML version is kept for restoring.
     versions = DesignVersion.objects.for_workspace(workspace).filter(design=design)
     assert versions.filter(source_kind=SourceKind.HTML, source="<p>Existing intro</p>").exists()

@@ -38,6 +38,7 @@ from mailsoftly.teams.permissions import Perm
 
 MAX_HTML = 1_000_000  # characters; a newsletter is a few tens of kilobytes
 MAX_PROJECT = 1_500_000  # the editor's project data is a few times the HTML
+MAX_ASSETS = 200  # the newest images of the media library offered in the image picker
 _BODY = re.compile(r"<body\b[^>]*>(.*)</body\s*>", re.IGNORECASE | re.DOTALL)
 _PREHEADER = re.compile(r'^\s*<div style="display:none;[^"]*"[^>]*aria-hidden="true">.*?</div>')
 
@@ -147,11 +148,18 @@ def design_visual(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     messages.success(request, _("Design saved from the visual editor."))
                 return redirect("designs:visual", pk=design.pk)
+    # The image picker offers the media library (validated uploads at public addresses);
+    # GrapesJS's own upload would embed data: URLs, which the sanitiser drops from mail.
+    assets = [
+        selectors.media_public_url(media)
+        for media in selectors.media_list(workspace=request.workspace)[:MAX_ASSETS]
+    ]
     return render(
         request,
         "designs/design_visual.html",
         {
             "design": design,
+            "assets": assets,
             "initial": initial,
             "error": error,
             "converting": converting,

@@ -78,6 +78,7 @@
     if (!container || !window.grapesjs) return;
     const preset = window["grapesjs-preset-newsletter"];
     const initial = JSON.parse(document.getElementById("visual-initial").textContent || "{}");
+    const assets = JSON.parse(document.getElementById("visual-assets").textContent || "[]");
     const data = container.dataset;
     const messages = window.mailsoftlyVisualMessages || {};
     const locale = (data.locale || "en").split("-")[0];
@@ -87,6 +88,8 @@
       height: "75vh",
       fromElement: false,
       storageManager: false,
+      // Images come from the media library; no uploads or data: URLs from the editor.
+      assetManager: { assets: assets, upload: false, uploadFile: null, embedAsBase64: false },
       // Imported HTML keeps no scripts, on* attributes or javascript: URLs.
       parser: {
         optionsHtml: { allowScripts: false, allowUnsafeAttr: false, allowUnsafeAttrValue: false },
