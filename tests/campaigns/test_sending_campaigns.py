@@ -113,6 +113,29 @@ def test_two_workers_claim_disjoint_batches(workspace, django_capture_on_commit_
     assert DeliveryStore(campaign=campaign).claim(6) == []
 
 
+def test_a_store_claims_above_its_last_claim_then_comes_back_for_rows_below(
+    workspace, django_capture_on_commit_callbacks
+):
+    from mailsoftly.sending.messengers import Outcome, Result
+
+    contact_list, _ = make_list(workspace, people(10))
+    campaign = _start_without_sending(
+        make_campaign(workspace, contact_list), django_capture_on_commit_callbacks
+    )
+    store = DeliveryStore(campaign=campaign)
+    first = store.claim(4)
+    # The first row is handed back for a retry that is due at once (not_before now).
+    store.record([Result(first[0], Outcome.RETRY, 451, "try later")])
+    Delivery.objects.for_workspace(workspace).filter(pk=first[0]).update(not_before=None)
+    second = store.claim(4)
+    assert min(second) > max(first)  # above the last claim first, not the retry
+    third = store.claim(4)
+    assert len(third) == 2 and min(third) > max(second)
+    # Nothing left above: the retry below is found.
+    assert store.claim(4) == [first[0]]
+    assert store.claim(4) == []
+
+
 def test_dead_worker_rows_are_reclaimed_after_the_lease_and_sent_once(
     workspace, smtp_server, relay, django_capture_on_commit_callbacks, time_machine
 ):
