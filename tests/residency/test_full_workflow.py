@@ -27,6 +27,7 @@ from mailsoftly.contacts import imports
 from mailsoftly.contacts import services as contact_services
 from mailsoftly.contacts.importing.mapping import custom_key_index, mapping_guess
 from mailsoftly.contacts.models import Contact, CustomField
+from mailsoftly.core.integrity import dangling_references
 from mailsoftly.core.logging import HomeRegionFilter, JsonFormatter
 from mailsoftly.core.region_ids import ID_BAND
 from mailsoftly.designs import services as design_services
@@ -232,6 +233,9 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=31)):
         lifecycle.trash_purge_due(region="eu")
     assert not Contact.all_rows.for_workspace(workspace).filter(pk=contact.pk).exists()
+    # The purge left no row pointing at the purged contact (its child tables have no
+    # database constraint), nor any regional row without its directory workspace.
+    assert dangling_references() == []
 
     # 7. A member looks at the remaining contact's page (request and usage logs).
     remaining = Contact.objects.for_workspace(workspace).get()
