@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mailsoftly.lifecycle import services, tasks
 from mailsoftly.lifecycle.models import DataRequest
+from tests.contacts.factories import ContactFactory
 from tests.factories import UserFactory
 
 START = timezone.datetime(2026, 3, 1, 12, 0, tzinfo=timezone.UTC)
@@ -47,6 +48,19 @@ def test_download_my_data_has_profile_memberships_and_audit_but_no_secrets(
     assert any(e["action"] == "workspace.created" for e in data["records"]["audit.auditevent"])
     assert user.email in html and "<main>" in html
     assert len(data["sessions"]) == 1
+
+
+@pytest.mark.policy("P24", "P40")
+def test_download_my_data_has_the_audit_entries_kept_in_each_region(
+    logged_in_client, user, eu_workspace
+):
+    """What the user did to an EU workspace's content is logged in the EU; it is theirs too."""
+    contact = ContactFactory(workspace=eu_workspace, email="eva@example.eu")
+    services.trash_move(obj_or_queryset=contact, actor=user)
+    data, _html = _bundle(logged_in_client)
+    regional = data["records"]["audit.regionalauditevent"]
+    assert [(e["region"], e["action"]) for e in regional] == [("eu", "trash.move")]
+    assert "regions_not_included" not in data
 
 
 @pytest.mark.policy("P24", "P28")

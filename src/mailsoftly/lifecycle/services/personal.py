@@ -1,8 +1,8 @@
 """Personal data (policy P24): "download my data" and the staff register of requests.
 
-:func:`personal_data_collect` walks every directory model (accounts, memberships,
-consents, e-mail addresses, second factors, audit entries, …) with a foreign key to the
-user, so a new app's personal records are included without changes here. Secrets are
+:func:`personal_data_collect` walks every model (accounts, memberships, consents,
+e-mail addresses, second factors, audit entries — the regional ones in every region's
+database —, …) with a user, actor, owner or account foreign key to the user, so a new app's personal records are included without changes here. Secrets are
 left out: password hashes, encrypted fields, tokens, keys and second-factor data.
 
 :func:`personal_data_bundle` packs it as a ZIP with ``data.json`` and a readable
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from mailsoftly.core import clock
 from mailsoftly.core.crypto import EncryptedTextField
 from mailsoftly.core.mail import platform_mail_enqueue
-from mailsoftly.core.regions import is_regional
+from mailsoftly.core.regions import database_for, is_regional, region_names
 from mailsoftly.lifecycle import audit
 from mailsoftly.lifecycle.models import DataRequest, DataRequestKind
 
@@ -79,8 +79,12 @@ def personal_data_collect(*, user) -> dict[str, Any]:
         "account": _rows(user_model.objects.filter(pk=user.pk), _safe_fields(user_model))[0],
         "records": {},
     }
+    # A web process may serve only some regions; say which ones this download leaves out.
+    regions = [r for r in region_names() if database_for(r) in settings.DATABASES]
+    if missing := [r for r in region_names() if r not in regions]:
+        data["regions_not_included"] = missing
     for model in apps.get_models():
-        if model is user_model or is_regional(model) or model._meta.label_lower in _NOT_SHOWN:
+        if model is user_model or model._meta.label_lower in _NOT_SHOWN:
             continue
         user_fks = [
             f
@@ -94,7 +98,19 @@ def personal_data_collect(*, user) -> dict[str, Any]:
         query = models.Q()
         for field in user_fks:
             query |= models.Q(**{field.attname: user.pk})
-        rows = _rows(model._default_manager.filter(query), _safe_fields(model))
+        if is_regional(model):
+            # Rows about the user kept with a workspace's content (the audit entries of
+            # what they did there) live in each region's own database.
+            rows = [
+                {"region": region, **row}
+                for region in regions
+                for row in _rows(
+                    model._base_manager.using(database_for(region)).filter(query),
+                    _safe_fields(model),
+                )
+            ]
+        else:
+            rows = _rows(model._default_manager.filter(query), _safe_fields(model))
         if rows:
             data["records"][model._meta.label_lower] = rows
     data["sessions"] = [
