@@ -229,6 +229,17 @@ def test_an_eu_contacts_address_never_reaches_any_audit_table(user, eu_workspace
         assert address not in us_text and str(contact.pk) not in us_text
 
 
+def test_the_log_names_a_content_target_by_its_kind_and_id(logged_in_client, user, workspace):
+    from mailsoftly.lifecycle import services
+    from tests.contacts.factories import ContactFactory
+
+    contact = ContactFactory(workspace=workspace, email="ann@example.org")
+    services.trash_move(obj_or_queryset=contact, actor=user)
+    page = logged_in_client.get(reverse("audit:log")).content.decode()
+    assert f"contact #{contact.pk}" in page
+    assert "ann@example.org" not in page
+
+
 def test_directory_targets_keep_their_readable_label(user, workspace):
     event = audit_record(action="workspace.renamed", target=workspace)
     assert event.target_label == "Acme"

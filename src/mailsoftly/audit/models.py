@@ -110,6 +110,21 @@ class AuditEntry(models.Model):
             raise AppendOnlyError("audit rows are deleted only by the retention purge")
         return super().delete(*args, **kwargs)
 
+    @property
+    def target_display(self) -> str:
+        """The label where one is kept, else the kind of row and its id ("contact #2")."""
+        if self.target_label:
+            return self.target_label
+        if not self.target_id:
+            return ""
+        from django.apps import apps
+
+        try:
+            kind = apps.get_model(self.target_type)._meta.verbose_name
+        except (LookupError, ValueError):
+            kind = self.target_type
+        return f"{kind} #{self.target_id}" if kind else self.target_id
+
 
 class AuditEvent(AuditEntry):
     """A directory entry: accounts, memberships and the workspace's administration."""
