@@ -15,8 +15,9 @@ from mailsoftly.tracking.services import events_ingest, link_get_or_create
 HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"
 
 
-def _open(client, delivery, ua=HUMAN_UA):
-    token = tokens.open_token(region="us", delivery_id=delivery.pk)
+def _open(client, delivery, ua=HUMAN_UA, collect_ip=False):
+    # As the sender issues it: marked when the email collects IP addresses.
+    token = tokens.open_token(region="us", delivery_id=delivery.pk, collect_ip=collect_ip)
     client.get(
         reverse("tracking:open", args=[token]), HTTP_USER_AGENT=ua, REMOTE_ADDR="203.0.113.9"
     )
@@ -74,7 +75,7 @@ def test_timeline_shows_ip_and_escaped_browser_when_the_email_collects_them(
     Design.objects.for_workspace(sent_campaign.workspace).update(collect_ip_addresses=True)
     _people_read_later(deliveries)
     first = deliveries[0]
-    _open(client, first, ua=HUMAN_UA + " <script>alert(1)</script>")
+    _open(client, first, ua=HUMAN_UA + " <script>alert(1)</script>", collect_ip=True)
     drain(claim_idle_ms=0)
 
     page = _page(logged_in_client, first)

@@ -123,10 +123,9 @@ def test_without_ip_collection_events_store_no_ip_and_no_user_agent(
 @pytest.mark.policy("P37")
 def test_with_ip_collection_on_events_store_ip_and_user_agent(client, sent_campaign, deliveries):
     Design.objects.for_workspace(sent_campaign.workspace).update(collect_ip_addresses=True)
+    token = tokens.open_token(region="us", delivery_id=deliveries[0].pk, collect_ip=True)
     client.get(
-        reverse(
-            "tracking:open", args=[tokens.open_token(region="us", delivery_id=deliveries[0].pk)]
-        ),
+        reverse("tracking:open", args=[token]),
         HTTP_USER_AGENT=HUMAN_UA + "<script>x</script>",
         REMOTE_ADDR="198.51.100.7",
     )

@@ -7,6 +7,11 @@ change once written) or, on a miss, with one indexed read. Without Redis (the em
 default) the event is written to the database at once. Neither ever raises because of
 the event store: the pixel always answers and a valid click always redirects.
 
+The request's address and agent are judged here (:func:`machines.agent_reason`) and only
+the verdict goes into the event; the address and agent themselves go into the spool, the
+stream and the database only when the email collects IP addresses (P37). The open cap
+counts per delivery and a keyed hash of the address, never the address itself.
+
 ``db_scope`` wraps whatever reads or writes the database: the WSGI fast path, which skips
 Django's request cycle, passes one that sends its request signals (they recycle database
 connections), so a request that never touches the database pays nothing for them.
@@ -16,15 +21,18 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 
 from mailsoftly.core import clock
-from mailsoftly.tracking import recorder, spool, tokens
+from mailsoftly.tracking import machines, recorder, spool, tokens
 from mailsoftly.tracking.models import EventKind, Link
 
 logger = logging.getLogger(__name__)
@@ -39,9 +47,33 @@ PIXEL_HEADERS = (
 OPENS_PER_DELIVERY_AND_IP_PER_HOUR = 20
 
 
+@functools.lru_cache(maxsize=4)
+def _cap_secret(secret: str) -> bytes:
+    return hashlib.sha256(f"mailsoftly.tracking.open-cap{secret}".encode()).digest()[:32]
+
+
 def open_cap_key(region: str, delivery_id: int, ip: str | None) -> str:
-    """Opens are capped per delivery and address, so a flood never hides anyone else's."""
-    return f"trk:o:{region}:{delivery_id}:{ip}"
+    """Opens are capped per delivery and address, so a flood never hides anyone else's.
+    The key (written to the spool and to Redis) holds a keyed hash, not the address."""
+    mac = hashlib.blake2b(
+        (ip or "").encode(), key=_cap_secret(settings.SECRET_KEY), digest_size=8
+    ).hexdigest()
+    return f"trk:o:{region}:{delivery_id}:{mac}"
+
+
+def _hit_event(kind: str, *, ip: str | None, user_agent: str, collect_ip: bool, **fields) -> dict:
+    """The event for one hit: the machine verdict always, the address and agent only
+    when the email collects them."""
+    event = {
+        "kind": kind,
+        **fields,
+        "at": clock.now().isoformat(),
+        "machine": machines.agent_reason(kind=kind, ip=ip, user_agent=user_agent),
+    }
+    if collect_ip:
+        event["ip"] = ip
+        event["ua"] = user_agent[:512]
+    return event
 
 
 def _flooding(target: tokens.Target, ip: str | None) -> bool:
@@ -78,14 +110,14 @@ def open_hit(
     target = tokens.read(token, kind="open")
     if target is None:
         return
-    event = {
-        "kind": EventKind.OPEN.value,
-        "region": target.region,
-        "delivery_id": target.delivery_id,
-        "at": clock.now().isoformat(),
-        "ip": ip,
-        "ua": user_agent[:512],
-    }
+    event = _hit_event(
+        EventKind.OPEN.value,
+        ip=ip,
+        user_agent=user_agent,
+        collect_ip=target.collect_ip,
+        region=target.region,
+        delivery_id=target.delivery_id,
+    )
     cap_key = open_cap_key(target.region, target.delivery_id, ip)
     if _spooled(event, cap_key):
         return
@@ -98,11 +130,12 @@ def open_hit(
             recorder.record(event)
 
 
-# link id -> (url, is_honeypot, expires): a link's row never changes once written, so a
+# link id -> (url, is_honeypot, collects_ip, expires): a link's row never changes once
+# written (its email's "collect IP addresses" switch may, within the expiry), so a
 # short memo per process spares the database on most clicks. The expiry bounds how long
 # a purged campaign's links keep redirecting in a long-lived worker. PostgreSQL only:
 # SQLite can hand a deleted row's id to a new row, which the memo would then misdirect.
-_LINKS: dict[tuple[str, int], tuple[str, bool, float]] = {}
+_LINKS: dict[tuple[str, int], tuple[str, bool, bool, float]] = {}
 LINK_MEMO_SECONDS = 300
 LINK_MEMO_SIZE = 20_000
 
@@ -115,25 +148,26 @@ def _memo_allowed(region: str) -> bool:
     return connections[REGION_DATABASES[Region(region)]].vendor == "postgresql"
 
 
-def _link(region: str, link_id: int) -> tuple[str, bool] | None:
+def _link(region: str, link_id: int) -> tuple[str, bool, bool] | None:
     found = _memoized(region, link_id)
     if found is not None:
         return found
     row = (
         Link.objects.dangerously_all_workspaces(region)
         .filter(pk=link_id)
-        .values_list("url", "is_honeypot")
+        .values_list("url", "is_honeypot", "campaign__design__collect_ip_addresses")
         .first()
     )
     if row is None or not _memo_allowed(region):
         return row
     if len(_LINKS) >= LINK_MEMO_SIZE:
         _LINKS.clear()
-    _LINKS[(region, link_id)] = (row[0], row[1], time.monotonic() + LINK_MEMO_SECONDS)
+    row = (row[0], row[1], bool(row[2]))
+    _LINKS[(region, link_id)] = (*row, time.monotonic() + LINK_MEMO_SECONDS)
     return row
 
 
-def _link_anywhere(region: str, link_id: int) -> tuple[str, tuple[str, bool]] | None:
+def _link_anywhere(region: str, link_id: int) -> tuple[str, tuple[str, bool, bool]] | None:
     """The link in the region its token names, else (mail sent before a region move: the
     row lives on under the same id in the new region) in the others."""
     from mailsoftly.core.regions import Region
@@ -151,10 +185,10 @@ def _link_anywhere(region: str, link_id: int) -> tuple[str, tuple[str, bool]] | 
     return None
 
 
-def _memoized(region: str, link_id: int) -> tuple[str, bool] | None:
+def _memoized(region: str, link_id: int) -> tuple[str, bool, bool] | None:
     found = _LINKS.get((region, link_id))
-    if found is not None and found[2] > time.monotonic():
-        return found[0], found[1]
+    if found is not None and found[3] > time.monotonic():
+        return found[:3]
     return None
 
 
@@ -177,16 +211,16 @@ def click_hit(
             found = _link_anywhere(target.region, target.link_id)
     if found is None:
         return None
-    region, (url, is_honeypot) = found
-    event = {
-        "kind": EventKind.CLICK.value,
-        "region": region,
-        "delivery_id": target.delivery_id,
-        "link_id": target.link_id,
-        "at": clock.now().isoformat(),
-        "ip": ip,
-        "ua": user_agent[:512],
-    }
+    region, (url, is_honeypot, collect_ip) = found
+    event = _hit_event(
+        EventKind.CLICK.value,
+        ip=ip,
+        user_agent=user_agent,
+        collect_ip=collect_ip,
+        region=region,
+        delivery_id=target.delivery_id,
+        link_id=target.link_id,
+    )
     if not _spooled(event):
         with db_scope():
             recorder.record(recorder.new_event(**event))

@@ -309,9 +309,13 @@ class _Batch:
         kind = event["kind"]
         ip = event.get("ip") or None
         agent = (event.get("ua") or "")[:512]
+        # The hit time's verdict on address and agent; events recorded before it existed
+        # carry the address and agent instead, and are judged by them here.
+        verdict = event.get("machine")
+        verdict = verdict if verdict in machines.AGENT_REASONS else None
         link, reason = None, ""
         if kind == EventKind.OPEN:
-            reason = machines.open_reason(ip=ip, user_agent=agent)
+            reason = machines.open_reason(ip=ip, user_agent=agent) if verdict is None else verdict
         elif kind == EventKind.CLICK:
             link = self.links.get(event.get("link_id"))
             if link is None or link.campaign_id != campaign.pk:
@@ -325,9 +329,10 @@ class _Batch:
                 occurred_at=at,
                 sent_at=delivery.sent_at,
                 recent_other_links=len(others),
+                agent_verdict=verdict,
             )
             recent.append((at, link.pk))
-        keep_identity = _collects_ip(campaign)
+        keep_identity = collects_ip(campaign)
         self._count(delivery, kind, link, at, machine=bool(reason), event=event)
         return Event(
             workspace_id=delivery.workspace_id,
@@ -446,6 +451,6 @@ class _Batch:
             )
 
 
-def _collects_ip(campaign) -> bool:
+def collects_ip(campaign) -> bool:
     design = getattr(campaign, "design", None)
     return bool(design is not None and design.collect_ip_addresses)

@@ -56,12 +56,13 @@ def _trackable(url: str, base_url: str) -> bool:
 class Tracker:
     def __init__(self, *, campaign, enabled: bool | None = None) -> None:
         from mailsoftly.tracking.selectors import tracking_enabled_for
-        from mailsoftly.tracking.services import link_get_or_create
+        from mailsoftly.tracking.services import collects_ip, link_get_or_create
 
         self.campaign = campaign
         self.region = campaign.workspace.region
         self.base_url = settings.BASE_URL.rstrip("/")
         self.enabled = tracking_enabled_for(campaign=campaign) if enabled is None else enabled
+        self.collect_ip = collects_ip(campaign)
         self._link_for = link_get_or_create
         self._links: dict[str, int] = {}
         click_prefix, open_prefix, self._open_suffix = _url_parts(
@@ -85,7 +86,9 @@ class Tracker:
         return self._click_prefix + token
 
     def open_url(self, delivery_id: int) -> str:
-        token = tokens.open_token(region=self.region, delivery_id=delivery_id)
+        token = tokens.open_token(
+            region=self.region, delivery_id=delivery_id, collect_ip=self.collect_ip
+        )
         return f"{self._open_prefix}{token}{self._open_suffix}"
 
     def tag_html(self, html: str, delivery_id: int) -> str:

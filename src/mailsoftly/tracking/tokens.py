@@ -5,7 +5,13 @@ HMAC-SHA256 under the project's secret key. It carries no personal data and cann
 forged or altered: any change fails the signature and the endpoint answers 404.
 
     open:  <region>_<delivery36>.<sig>
+           <region>_<delivery36>.i.<sig>   (the email collects IP addresses)
     click: <region>_<delivery36>.<link36>.<sig>
+
+The ``i`` of an open token tells the pixel, which reads no database, that the email's
+creator switched on "collect IP addresses" when it was sent: only then does the hit keep
+the address and agent (P37). Open tokens issued before the mark existed read as not
+collecting.
 
 ``<region>`` is the configured region's two-letter name, so any region the operator adds
 works. Tokens issued before regions became configurable carry a one-letter code instead
@@ -34,6 +40,7 @@ class Target:
     region: str
     delivery_id: int
     link_id: int | None = None
+    collect_ip: bool = False
 
 
 def _b36(number: int) -> str:
@@ -66,8 +73,13 @@ def _region_part(region: str) -> str:
     return f"{region}{_REGION_SEP}"
 
 
-def open_token(*, region: str, delivery_id: int) -> str:
+_COLLECTS_IP = "i"
+
+
+def open_token(*, region: str, delivery_id: int, collect_ip: bool = False) -> str:
     body = f"{_region_part(str(region))}{_b36(delivery_id)}"
+    if collect_ip:
+        body = f"{body}.{_COLLECTS_IP}"
     return f"{body}.{_sig('open', body)}"
 
 
@@ -104,6 +116,9 @@ def read(token: str, *, kind: str, regions: Iterable[str] | None = None) -> Targ
         return None
     region, rest = _split_region(body)
     parts = rest.split(".")
+    collect_ip = kind == "open" and len(parts) == 2 and parts[1] == _COLLECTS_IP
+    if collect_ip:
+        parts.pop()
     if region is None or len(parts) != (2 if kind == "click" else 1):
         return None
     if regions is None:
@@ -116,4 +131,4 @@ def read(token: str, *, kind: str, regions: Iterable[str] | None = None) -> Targ
     link_id = _id(parts[1]) if kind == "click" else None
     if delivery_id is None or (kind == "click" and link_id is None):
         return None
-    return Target(region, delivery_id, link_id)
+    return Target(region, delivery_id, link_id, collect_ip)
