@@ -20,15 +20,12 @@ from django.db import connections
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus
 from mailsoftly.campaigns.tasks import campaign_send_task
-from mailsoftly.screening.content.budget import Deadline
 from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list, people
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_at_once_never_send_an_address_twice(
-    workspace, smtp_server, settings, monkeypatch
-):
+def test_two_workers_at_once_never_send_an_address_twice(workspace, smtp_server, settings):
     if connections["default"].vendor == "sqlite":
         # The SQLite *test* database is in memory with a shared cache, whose table locks
         # bypass the busy timeout; the real embedded database (a WAL file, BEGIN
@@ -36,7 +33,6 @@ def test_two_workers_at_once_never_send_an_address_twice(
         # logic is the same; test_two_workers_claim_disjoint_batches covers it here.
         pytest.skip("needs a server database (the PostgreSQL CI run)")
     settings.SENDING_BATCH_SIZE = 7  # many small claims, so the workers interleave
-    monkeypatch.setattr(Deadline, "expired", lambda self: False)
     sending_services.smtp_server_create(
         workspace=workspace,
         name="Sink",

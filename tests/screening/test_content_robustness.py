@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,6 +35,23 @@ def test_a_check_that_runs_out_of_time_holds():
     verdict = screen_content(Content(html="<p>hi</p>"), checks=[slow_check], check_seconds=0.01)
     assert verdict.decision == Decision.HOLD
     assert verdict.codes == ["timeout"]
+
+
+def test_time_the_check_spends_waiting_for_the_cpu_is_not_counted():
+    """A loaded machine must not turn a pass into a hold: the budget is the check's own CPU
+    time. The wait below stands for the time other processes hold the cores."""
+
+    def descheduled_check(ctx, deadline):
+        threading.Event().wait(0.05)  # five times the budget of wall-clock time, no CPU
+        deadline.check()
+        return []
+
+    verdict = screen_content(
+        Content(html="<p>hi</p>", campaign=False),
+        checks=[descheduled_check],
+        check_seconds=0.01,
+    )
+    assert verdict.codes == []
 
 
 def test_a_check_that_raises_holds():

@@ -9,7 +9,6 @@ what it could not finish reading, and it never raises.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -627,7 +626,6 @@ def screen_content(
     extra_reasons: Sequence[Reason] = (),
 ) -> Verdict:
     """Screen ``content`` and return its verdict. Never raises; doubt means hold."""
-    started = time.monotonic()
     try:
         content = _normalised(content)
         reasons = _too_big(content)
@@ -679,5 +677,3 @@ def screen_content(
                 )
             ]
         )
-    finally:
-        del started
