@@ -73,6 +73,33 @@ def test_segment_narrowing_and_segment_exclusion_combine(workspace, audience_set
     }
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_the_frozen_audience_is_the_audience_whatever_the_page_size(
+    workspace, audience_setup, batch_size
+):
+    """The freeze walks the lists' members page by page; every page size gives the same
+    deliveries, each contact once (c1 is on two of the campaign's lists)."""
+    list_a, list_c, segment_d = audience_setup
+    example_org = _segment(workspace, "B", "@example.org")
+    campaign = make_campaign(
+        workspace, list_a, segment_id=example_org.pk, exclude_segment_ids=[segment_d.pk]
+    )
+    campaign.list_ids = [list_a.pk, list_c.pk]
+    written = audience.freeze(campaign=campaign, batch_size=batch_size)
+    frozen = list(Delivery.objects.for_workspace(workspace).values_list("email", flat=True))
+    assert written == len(frozen) == len(set(frozen))
+    assert (
+        set(frozen)
+        == _emails(campaign)
+        == {
+            "a1@example.org",
+            "a2@example.org",
+            "c1@example.org",
+            "s1@example.org",
+        }
+    )
+
+
 def test_send_applies_exclusions_and_suppression_together(
     workspace, audience_setup, django_capture_on_commit_callbacks
 ):
