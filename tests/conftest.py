@@ -106,11 +106,9 @@ def eu_workspace(user):
 
 @pytest.fixture
 def logged_in_client(client, user, workspace):
-    client.force_login(user)
-    session = client.session
-    session["workspace_id"] = workspace.pk
-    session.save()
-    return client
+    from tests.clients import signed_in
+
+    return signed_in(client, user, workspace)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from mailsoftly.audit.services import audit_purge_expired, audit_record, retenti
 from mailsoftly.core import clock
 from mailsoftly.teams.models import Membership, Role
 from mailsoftly.teams.services import workspace_create
+from tests.clients import signed_in
 from tests.factories import UserFactory
 
 
@@ -92,25 +93,17 @@ def _member(workspace, role=Role.MEMBER):
     return other
 
 
-def _login(client, user, workspace):
-    client.force_login(user)
-    session = client.session
-    session["workspace_id"] = workspace.pk
-    session.save()
-    return client
-
-
 @pytest.mark.policy("P36")
 def test_admins_read_the_log_with_ip_and_members_are_refused(client, user, workspace):
     audit_record(request=_request(user, workspace), action="workspace.renamed", target=workspace)
-    page = _login(client, user, workspace).get(reverse("audit:log"))
+    page = signed_in(client, user, workspace).get(reverse("audit:log"))
     assert page.status_code == 200
     assert "workspace.renamed" in page.content.decode()
     assert "203.0.113.7" in page.content.decode()
     admin = _member(workspace, Role.ADMIN)
-    assert _login(client, admin, workspace).get(reverse("audit:log")).status_code == 200
+    assert signed_in(client, admin, workspace).get(reverse("audit:log")).status_code == 200
     member = _member(workspace)
-    assert _login(client, member, workspace).get(reverse("audit:log")).status_code == 403
+    assert signed_in(client, member, workspace).get(reverse("audit:log")).status_code == 403
 
 
 def test_log_shows_only_the_current_workspace(logged_in_client, user, workspace):

@@ -16,15 +16,8 @@ from mailsoftly.audit.services import audit_record, retention
 from mailsoftly.audit.tasks import audit_purge_expired_task
 from mailsoftly.core import clock
 from mailsoftly.residency.models import MoveState, RegionMove
+from tests.clients import signed_in
 from tests.contacts.factories import ContactFactory
-
-
-def _login(client, user, workspace):
-    client.force_login(user)
-    session = client.session
-    session["workspace_id"] = workspace.pk
-    session.save()
-    return client
 
 
 @pytest.mark.policy("P40")
@@ -94,7 +87,7 @@ def test_the_log_page_merges_both_tables_newest_first_with_filters_and_pages(
             )
             traveller.shift(timedelta(seconds=10))
             audit_record(actor=user, workspace=eu_workspace, action="content.thing", target=contact)
-    _login(client, user, eu_workspace)
+    signed_in(client, user, eu_workspace)
 
     first = client.get(reverse("audit:log"))
     second = client.get(reverse("audit:log"), {"page": 2})

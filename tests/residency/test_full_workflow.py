@@ -38,6 +38,7 @@ from mailsoftly.residency import engine
 from mailsoftly.sending import services as sending_services
 from mailsoftly.tracking.models import Event
 from mailsoftly.tracking.recorder import drain
+from tests.clients import signed_in
 
 pytestmark = pytest.mark.policy("P40")
 
@@ -91,14 +92,6 @@ def _us_findings(needles: list[str], ids: set[int]) -> tuple[list[str], list[str
                     elif ids and id_pattern.search(text):
                         id_findings.append(f"{table}.{column}")
     return findings, id_findings
-
-
-def _login(client, user, workspace):
-    client.force_login(user)
-    session = client.session
-    session["workspace_id"] = workspace.pk
-    session.save()
-    return client
 
 
 class _SideLog(logging.Handler):
@@ -239,7 +232,7 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
 
     # 7. A member looks at the remaining contact's page (request and usage logs).
     remaining = Contact.objects.for_workspace(workspace).get()
-    page = _login(client, user, workspace).get(
+    page = signed_in(client, user, workspace).get(
         reverse("contacts:contact_detail", args=[remaining.pk])
     )
     assert page.status_code == 200
