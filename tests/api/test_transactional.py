@@ -11,7 +11,7 @@ from tests.campaigns.helpers import make_design
 
 @pytest.fixture
 def relay(workspace, smtp_server):
-    return smtp_server.relay_for(workspace)
+    return smtp_server.relay_for(workspace, max_connections=1)
 
 
 @pytest.fixture

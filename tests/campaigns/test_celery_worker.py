@@ -14,7 +14,6 @@ from celery.contrib.testing.worker import start_worker
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns import tasks as campaign_tasks
 from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list, people
 
 
@@ -34,14 +33,7 @@ def _app(broker_url: str, backend: str, transport_options: dict | None = None) -
 
 
 def _send_through_worker(app, workspace, smtp_server, monkeypatch):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Sink",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, people(8))
     campaign = make_campaign(workspace, contact_list)
     # Start the campaign without the in-process (eager) enqueue; the worker sends it.

@@ -20,7 +20,6 @@ from django.db import connections
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus
 from mailsoftly.campaigns.tasks import campaign_send_task
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list, people
 
 
@@ -33,15 +32,7 @@ def test_two_workers_at_once_never_send_an_address_twice(workspace, smtp_server,
         # logic is the same; test_two_workers_claim_disjoint_batches covers it here.
         pytest.skip("needs a server database (the PostgreSQL CI run)")
     settings.SENDING_BATCH_SIZE = 7  # many small claims, so the workers interleave
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Sink",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=2,
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace, max_connections=2)
     contact_list, _ = make_list(workspace, people(60))
     campaign = make_campaign(workspace, contact_list)
     services.campaign_send(campaign=campaign, enqueue=False)

@@ -29,7 +29,6 @@ from django.db.models import Q
 
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus, Delivery, DeliveryStatus
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list, people
 from tests.plugins.smtp import Received, SmtpSink, _free_port
 
@@ -196,15 +195,7 @@ def _counts(workspace, campaign) -> dict[str, int]:
 
 
 def _campaign(workspace, smtp):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Sink",
-        host=smtp.host,
-        port=smtp.port,
-        security="none",
-        max_connections=2,
-        is_default=True,
-    )
+    smtp.relay_for(workspace, max_connections=2)
     contact_list, _ = make_list(workspace, people(RECIPIENTS))
     campaign = make_campaign(workspace, contact_list)
     services.campaign_send(campaign=campaign, enqueue=False)

@@ -7,7 +7,6 @@ import pytest
 from mailsoftly.campaigns import services
 from mailsoftly.campaigns.models import Campaign, CampaignStatus
 from mailsoftly.screening.models import AccountRisk
-from mailsoftly.sending import services as sending_services
 from tests.campaigns.helpers import make_campaign, make_list, people
 from tests.plugins.smtp import SmtpSink, _free_port
 
@@ -36,14 +35,7 @@ def refusing_server():
 
 
 def _send(workspace, server, recipients, capture):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Relay",
-        host=server.host,
-        port=server.port,
-        security="none",
-        is_default=True,
-    )
+    server.relay_for(workspace)
     contact_list, _ = make_list(workspace, recipients)
     campaign = make_campaign(workspace, contact_list)
     with capture(execute=True, using=workspace.database):

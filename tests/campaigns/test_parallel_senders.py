@@ -25,14 +25,7 @@ def enqueued(monkeypatch):
 
 
 def _sending_campaign(workspace, smtp_server, n=5):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Sink",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, people(n))
     campaign = make_campaign(workspace, contact_list)
     return campaign

@@ -22,15 +22,7 @@ from tests.campaigns.helpers import make_campaign, make_list, people
 @pytest.fixture
 def relay(workspace, smtp_server):
     """The workspace sends through the test SMTP server."""
-    return sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Test relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=3,
-        is_default=True,
-    )
+    return smtp_server.relay_for(workspace, max_connections=3)
 
 
 def _send(campaign, capture):

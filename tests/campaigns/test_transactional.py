@@ -18,15 +18,7 @@ from tests.campaigns.helpers import make_design
 
 @pytest.fixture
 def relay(workspace, smtp_server):
-    return sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Test relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        max_connections=2,
-        is_default=True,
-    )
+    return smtp_server.relay_for(workspace, max_connections=2)
 
 
 @pytest.fixture

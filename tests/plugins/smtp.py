@@ -31,8 +31,11 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://{self.host}:{self.port}"
 
-    def relay_for(self, workspace, *, max_connections: int = 1):
-        """Make this server ``workspace``'s default SMTP relay (plain, no auth); returns it."""
+    def relay_for(self, workspace, **options):
+        """Make this server ``workspace``'s default SMTP relay (plain, no auth); returns it.
+
+        ``options`` are other fields of the server (``max_connections``, ``rate_per_second``).
+        """
         from mailsoftly.sending import services
 
         return services.smtp_server_create(
@@ -41,8 +44,8 @@ class SmtpSink:
             host=self.host,
             port=self.port,
             security="none",
-            max_connections=max_connections,
             is_default=True,
+            **options,
         )
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook

@@ -169,14 +169,7 @@ def test_a_full_eu_workflow_leaves_nothing_in_the_us(
     )
 
     # 3. Send it through a real SMTP server.
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Sink",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     sender = sending_services.sender_identity_create(
         workspace=workspace, from_name="Zephyr shop", from_email="news@shop.example"
     )

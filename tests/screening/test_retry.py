@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.policy("P16"), pytest.mark.django_db]
 
 @pytest.fixture
 def relay(workspace, smtp_server):
-    smtp_server.relay_for(workspace)
+    smtp_server.relay_for(workspace, max_connections=1)
     return smtp_server
 
 

@@ -20,7 +20,7 @@ PHISH = (
 def test_a_phishing_campaign_is_stopped_before_its_first_message(
     workspace, smtp_server, django_capture_on_commit_callbacks
 ):
-    smtp_server.relay_for(workspace)
+    smtp_server.relay_for(workspace, max_connections=1)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
     campaign = make_campaign(workspace, contact_list)
     Design.objects.for_workspace(workspace).filter(pk=campaign.design_id).update(

@@ -20,14 +20,7 @@ from tests.sending.test_bounces import dsn
 
 @pytest.fixture
 def sent(workspace, smtp_server, django_capture_on_commit_callbacks):
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann"), ("bo@example.org", "Bo")])
     campaign = make_campaign(workspace, contact_list)
     with django_capture_on_commit_callbacks(execute=True, using=workspace.database):

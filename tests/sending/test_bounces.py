@@ -17,7 +17,6 @@ from mailsoftly.campaigns import services as campaign_services
 from mailsoftly.campaigns.models import Campaign, Delivery, DeliveryStatus
 from mailsoftly.contacts.models import Contact, ContactStatus, Suppression, SuppressionReason
 from mailsoftly.sending import bounces
-from mailsoftly.sending import services as sending_services
 from mailsoftly.sending.bounce_services import DUPLICATE, PROCESSED, UNMATCHED, bounce_process
 from mailsoftly.sending.models import BounceRecord
 from mailsoftly.tracking.models import Event
@@ -199,14 +198,7 @@ def test_parser_never_raises_on_damaged_bounces(cut, junk):
 @pytest.fixture
 def sent(workspace, smtp_server, django_capture_on_commit_callbacks):
     """A campaign really sent to Ann and Bo; returns (campaign, {email: received bytes})."""
-    sending_services.smtp_server_create(
-        workspace=workspace,
-        name="Test relay",
-        host=smtp_server.host,
-        port=smtp_server.port,
-        security="none",
-        is_default=True,
-    )
+    smtp_server.relay_for(workspace)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann"), ("bo@example.org", "Bo")])
     campaign = make_campaign(workspace, contact_list)
     with django_capture_on_commit_callbacks(execute=True, using=workspace.database):

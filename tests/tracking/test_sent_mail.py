@@ -26,7 +26,7 @@ HUMAN_UA = "Mozilla/5.0 (X11; Linux x86_64) Gecko/20100101 Firefox/133.0"
 
 
 def _send(workspace, smtp_server, capture, *, track_design=True):
-    smtp_server.relay_for(workspace)
+    smtp_server.relay_for(workspace, max_connections=1)
     contact_list, _ = make_list(workspace, [("ann@example.org", "Ann")])
     campaign = make_campaign(workspace, contact_list)
     Design.objects.for_workspace(workspace).filter(pk=campaign.design_id).update(
