@@ -26,3 +26,20 @@ def make_design(workspace, user=None, **fields):
         ),
     )
     return design_create(workspace=workspace, user=user, **fields)
+
+
+def design_form(design, **changes) -> dict:
+    """What the design edit form posts for ``design`` unchanged, with ``changes`` applied."""
+    data = {
+        "name": design.name,
+        "subject": design.subject,
+        "preheader": design.preheader,
+        "from_name": "",
+        "from_email": "",
+        "reply_to": "",
+        "source_kind": design.source_kind,
+        "source": design.source,
+    }
+    if design.track_opens_clicks:
+        data["track_opens_clicks"] = "on"  # a ticked checkbox; an unticked one posts nothing
+    return {**data, **changes}

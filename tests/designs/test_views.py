@@ -6,24 +6,9 @@ from django.urls import reverse
 from mailsoftly.designs.models import Design, DesignVersion, Template
 from mailsoftly.designs.views import SANDBOX_CSP
 from mailsoftly.teams.services import workspace_create
-from tests.designs.factories import blocks_source, make_design
+from tests.designs.factories import blocks_source, design_form, make_design
 from tests.designs.isolation import ROUTES_FOR_TESTS
 from tests.factories import UserFactory
-
-
-def _form(design, **changes):
-    data = {
-        "name": design.name,
-        "subject": design.subject,
-        "preheader": design.preheader,
-        "from_name": "",
-        "from_email": "",
-        "reply_to": "",
-        "source_kind": design.source_kind,
-        "source": design.source,
-    }
-    data.update(changes)
-    return data
 
 
 def test_list_requires_login(client):
@@ -74,7 +59,7 @@ def test_edit_saves_and_writes_a_version(logged_in_client, user, workspace):
     design = make_design(workspace, user)
     source = blocks_source({"type": "text", "text": "New words"})
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form(design, source=source)
+        reverse("designs:edit", args=[design.pk]), design_form(design, source=source)
     )
     assert response.status_code == 302
     design.refresh_from_db()
@@ -89,7 +74,7 @@ def test_bad_merge_tag_is_shown_next_to_the_field_and_nothing_changes(
     before = (design.source, design.compiled_html, design.updated_at)
     response = logged_in_client.post(
         reverse("designs:edit", args=[design.pk]),
-        _form(design, source="<p>Hi</p>\n<p>{{ contact.first_name </p>"),
+        design_form(design, source="<p>Hi</p>\n<p>{{ contact.first_name </p>"),
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -102,7 +87,7 @@ def test_bad_merge_tag_is_shown_next_to_the_field_and_nothing_changes(
 def test_subject_with_line_break_is_refused_next_to_subject(logged_in_client, user, workspace):
     design = make_design(workspace, user)
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form(design, subject="Hi\r\nBcc: x@y.z")
+        reverse("designs:edit", args=[design.pk]), design_form(design, subject="Hi\r\nBcc: x@y.z")
     )
     assert response.status_code == 200
     assert response.context["form"].errors["subject"]
@@ -112,7 +97,7 @@ def test_draft_preview_is_sandboxed_and_saves_nothing(logged_in_client, user, wo
     design = make_design(workspace, user)
     response = logged_in_client.post(
         reverse("designs:preview_draft"),
-        _form(
+        design_form(
             design,
             source_kind="html",
             source="<p>Draft {{ contact.first_name }}</p><script>x()</script>",
@@ -129,7 +114,8 @@ def test_draft_preview_is_sandboxed_and_saves_nothing(logged_in_client, user, wo
 def test_draft_preview_shows_errors_inside_the_frame(logged_in_client, user, workspace):
     design = make_design(workspace, user)
     response = logged_in_client.post(
-        reverse("designs:preview_draft"), _form(design, source_kind="text", source="{{ nope }}")
+        reverse("designs:preview_draft"),
+        design_form(design, source_kind="text", source="{{ nope }}"),
     )
     assert response.status_code == 200
     assert "unknown merge tag “nope”" in response.content.decode()
@@ -168,7 +154,9 @@ def test_rename_to_blank_is_refused(logged_in_client, user, workspace):
 
 def test_version_restore(logged_in_client, user, workspace):
     design = make_design(workspace, user, source_kind="text", source="First")
-    logged_in_client.post(reverse("designs:edit", args=[design.pk]), _form(design, source="Second"))
+    logged_in_client.post(
+        reverse("designs:edit", args=[design.pk]), design_form(design, source="Second")
+    )
     first = DesignVersion.objects.for_workspace(workspace).get(source="First")
     page = logged_in_client.get(reverse("designs:versions", args=[design.pk])).content.decode()
     assert "Restore this version" in page
@@ -196,7 +184,7 @@ def test_blocks_editor_posts_json(logged_in_client, user, workspace):
     document = json.loads(design.source)
     document["blocks"].insert(0, {"type": "button", "text": "Buy", "href": "https://shop.example"})
     logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form(design, source=json.dumps(document))
+        reverse("designs:edit", args=[design.pk]), design_form(design, source=json.dumps(document))
     )
     design.refresh_from_db()
     assert 'href="https://shop.example"' in design.compiled_html
@@ -251,7 +239,7 @@ def test_collecting_ip_addresses_is_off_unless_the_author_turns_it_on(
     assert response.context["form"]["collect_ip_addresses"].value() is False
     assert 'name="collect_ip_addresses"' in response.content.decode()
     logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form(design, collect_ip_addresses="on")
+        reverse("designs:edit", args=[design.pk]), design_form(design, collect_ip_addresses="on")
     )
     design.refresh_from_db()
     assert design.collect_ip_addresses is True

@@ -13,7 +13,7 @@ from mailsoftly.designs.models import Design, DesignVersion, SourceKind
 from mailsoftly.designs.services import template_create_from_design
 from mailsoftly.designs.visualdoc import VisualDoc, project_clean, visual_parse, visual_source
 from mailsoftly.teams.services import workspace_create
-from tests.designs.factories import make_design
+from tests.designs.factories import design_form, make_design
 from tests.factories import UserFactory
 
 VISUAL_HTML = (
@@ -327,21 +327,6 @@ def test_blank_visual_design_opens_the_editor(logged_in_client, workspace):
 # --- The design form -------------------------------------------------------------------
 
 
-def _form_post(design, **changes):
-    data = {
-        "name": design.name,
-        "subject": design.subject,
-        "preheader": design.preheader,
-        "from_name": "",
-        "from_email": "",
-        "reply_to": "",
-        "source_kind": design.source_kind,
-        "source": design.source,
-        "track_opens_clicks": "on",
-    }
-    return {**data, **changes}
-
-
 def test_edit_page_links_to_the_visual_editor(logged_in_client, user, workspace):
     design = _visual(workspace, user)
     page = logged_in_client.get(reverse("designs:edit", args=[design.pk])).content.decode()
@@ -353,7 +338,7 @@ def test_edit_page_links_to_the_visual_editor(logged_in_client, user, workspace)
 def test_the_form_sends_a_switch_to_visual_through_the_editor(logged_in_client, user, workspace):
     design = make_design(workspace, user, source_kind=SourceKind.HTML, source="<p>Mine</p>")
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form_post(design, source_kind="visual")
+        reverse("designs:edit", args=[design.pk]), design_form(design, source_kind="visual")
     )
     assert response.status_code == 200
     assert 'id="source-kind-error"' in response.content.decode()
@@ -366,7 +351,7 @@ def test_a_visual_design_switched_to_html_keeps_the_editors_output(
 ):
     design = _visual(workspace, user)
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form_post(design, source_kind="html")
+        reverse("designs:edit", args=[design.pk]), design_form(design, source_kind="html")
     )
     assert response.status_code == 302
     saved = _reload(design)
@@ -379,7 +364,7 @@ def test_a_visual_design_switched_to_html_keeps_the_editors_output(
 def test_a_visual_design_is_not_switched_to_markdown_as_json(logged_in_client, user, workspace):
     design = _visual(workspace, user)
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form_post(design, source_kind="markdown")
+        reverse("designs:edit", args=[design.pk]), design_form(design, source_kind="markdown")
     )
     assert response.status_code == 200
     assert "replace the content first" in response.content.decode()
@@ -434,7 +419,7 @@ def test_the_edit_form_saves_a_visual_designs_envelope_and_keeps_its_body(
     design = _visual(workspace, user)
     versions = _versions(design).count()
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form_post(design, subject="New subject")
+        reverse("designs:edit", args=[design.pk]), design_form(design, subject="New subject")
     )
     assert response.status_code == 302
     saved = _reload(design)

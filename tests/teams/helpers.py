@@ -17,11 +17,3 @@ def request_from(user, ip="198.51.100.9", ua="TestBrowser/1.0"):
     request.user = user
     request.workspace = None
     return request
-
-
-def login(client, user, workspace):
-    client.force_login(user)
-    session = client.session
-    session["workspace_id"] = workspace.pk
-    session.save()
-    return client

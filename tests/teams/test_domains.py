@@ -8,8 +8,9 @@ from mailsoftly.teams.errors import PermissionRefused, TeamError
 from mailsoftly.teams.models import OrganisationDomain, Role
 from mailsoftly.teams.selectors import domain_account_list
 from mailsoftly.teams.services import domain_claim, domain_verify, workspace_create
+from tests.clients import signed_in
 from tests.factories import UserFactory
-from tests.teams.helpers import add_member, login
+from tests.teams.helpers import add_member
 from tests.teams.stubs import StubResolver
 
 
@@ -30,7 +31,7 @@ def test_verified_domain_lists_accounts_registered_there(client, user, workspace
     bob = UserFactory(username="bob", email="Bob@ACME.example")
     UserFactory(username="eve", email="eve@elsewhere.example")
     UserFactory(username="mallory", email="mallory@notacme.example")
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     client.post(reverse("teams:settings"), {"section": "domain", "domain": "ACME.example."})
     claim = OrganisationDomain.objects.get()
     assert claim.domain == "acme.example" and claim.verified_at is None
@@ -106,10 +107,10 @@ def test_members_cannot_claim_or_read_domain_accounts(client, user, workspace):
     with pytest.raises(PermissionRefused):
         domain_claim(workspace=workspace, actor=member, domain="acme.example")
     claim = domain_claim(workspace=workspace, actor=user, domain="acme.example")
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     assert client.get(reverse("teams:domain_accounts", args=[claim.pk])).status_code == 403
     admin, _ = add_member(workspace, Role.ADMIN)
-    login(client, admin, workspace)
+    signed_in(client, admin, workspace)
     assert client.get(reverse("teams:domain_accounts", args=[claim.pk])).status_code == 200
 
 

@@ -17,8 +17,9 @@ from mailsoftly.teams.services import (
     invitation_token,
     member_remove,
 )
+from tests.clients import signed_in
 from tests.factories import UserFactory
-from tests.teams.helpers import add_member, login
+from tests.teams.helpers import add_member
 
 
 def _invite(workspace, actor, email="newbie@example.org", role=Role.MEMBER):
@@ -33,7 +34,7 @@ def test_admin_invites_by_email_with_a_working_link(
     client, user, workspace, mailoutbox, django_capture_on_commit_callbacks
 ):
     admin, _ = add_member(workspace, Role.ADMIN)
-    login(client, admin, workspace)
+    signed_in(client, admin, workspace)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("teams:invitations"), {"email": "Newbie@Example.ORG", "role": "admin"}
@@ -124,7 +125,7 @@ def test_expired_invitation_gets_a_clear_page_and_can_be_reissued(client, user, 
 
 def test_revoked_invitation_link_is_dead(client, user, workspace):
     invitation = _invite(workspace, user)
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     client.post(reverse("teams:invitation_revoke", args=[invitation.pk]))
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
@@ -160,7 +161,7 @@ def test_member_cannot_invite_and_the_attempt_is_logged(client, workspace):
     member, _ = add_member(workspace)
     with pytest.raises(PermissionRefused):
         _invite(workspace, member, role=Role.ADMIN)
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     assert client.post(
         reverse("teams:invitations"), {"email": "x@example.org", "role": "admin"}
     ).status_code in (403, 302)

@@ -3,24 +3,25 @@ from django.urls import reverse
 
 from mailsoftly.audit.models import AuditEvent
 from mailsoftly.teams.models import Membership, Role
-from tests.teams.helpers import add_member, login
+from tests.clients import signed_in
+from tests.teams.helpers import add_member
 
 
 def test_members_page_lists_members_and_hides_management_from_members(client, user, workspace):
     member, _ = add_member(workspace, username="mia")
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     page = client.get(reverse("teams:members")).content.decode()
     assert user.username in page and "mia" in page
     assert "Invite people" not in page and ">Remove<" not in page
     assert "Leave workspace" in page  # a member may leave on their own
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     page = client.get(reverse("teams:members")).content.decode()
     assert "Invite people" in page and ">Remove<" in page and "Make Primary Admin" in page
 
 
 def test_remove_and_restore_through_the_pages(client, user, workspace):
     _member, membership = add_member(workspace, username="rob")
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     response = client.post(reverse("teams:member_remove", args=[membership.pk]), follow=True)
     assert "rob was removed" in response.content.decode()
     assert 'data-removed="rob"' in response.content.decode()
@@ -33,7 +34,7 @@ def test_remove_and_restore_through_the_pages(client, user, workspace):
 def test_member_posting_a_role_change_gets_403_and_a_log_row(client, workspace):
     member, _ = add_member(workspace)
     _, other = add_member(workspace)
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     response = client.post(
         reverse("teams:member_role", args=[other.pk]), {"role": "admin"}, REMOTE_ADDR="203.0.113.50"
     )
@@ -46,7 +47,7 @@ def test_member_posting_a_role_change_gets_403_and_a_log_row(client, workspace):
 
 def test_transfer_through_the_page(client, user, workspace):
     _other, membership = add_member(workspace, Role.ADMIN)
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     client.post(reverse("teams:primary_transfer", args=[membership.pk]))
     assert Membership.objects.get(pk=membership.pk).role == Role.PRIMARY_ADMIN
     assert Membership.objects.get(user=user, workspace=workspace).role == Role.ADMIN
@@ -71,17 +72,17 @@ def test_settings_bad_input_is_not_a_500(logged_in_client, data):
 
 def test_settings_and_invitations_are_admin_only(client, workspace):
     member, _ = add_member(workspace)
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     assert client.get(reverse("teams:settings")).status_code == 403
     assert client.get(reverse("teams:invitations")).status_code == 403
 
 
 def test_navigation_shows_team_pages_by_role(client, user, workspace):
     member, _ = add_member(workspace)
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     labels = [i["label"] for i in client.get(reverse("teams:members")).context["nav_items"]]
     assert "Members" in labels and "Workspace" not in labels and "Audit log" not in labels
-    login(client, user, workspace)
+    signed_in(client, user, workspace)
     labels = [i["label"] for i in client.get(reverse("teams:members")).context["nav_items"]]
     assert {"Members", "Invitations", "Workspace", "Audit log"} <= set(labels)
 

@@ -12,13 +12,14 @@ from mailsoftly.teams.errors import PermissionRefused, TeamError
 from mailsoftly.teams.models import Membership, Role
 from mailsoftly.teams.services import member_purge_expired, member_remove, member_restore
 from mailsoftly.teams.tasks import member_purge_expired_task
-from tests.teams.helpers import add_member, login
+from tests.clients import signed_in
+from tests.teams.helpers import add_member
 
 
 @pytest.mark.policy("P30")
 def test_removed_member_loses_access_at_once(client, user, workspace):
     member, membership = add_member(workspace)
-    login(client, member, workspace)
+    signed_in(client, member, workspace)
     assert client.get(reverse("web:dashboard")).context["current_workspace"] == workspace
     member_remove(workspace=workspace, actor=user, membership=membership)
     # The same session, on its very next request, no longer reaches the workspace.
