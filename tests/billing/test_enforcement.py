@@ -347,12 +347,12 @@ def test_the_design_form_shows_the_ip_collection_message_not_a_500(
     logged_in_client, user, workspace
 ):
     from mailsoftly.designs.models import Design
-    from tests.designs.test_views import _form
+    from tests.designs.factories import design_form
 
     logged_in_client.post(reverse("designs:new"), {"start": "blank:html"})
     design = Design.objects.for_workspace(workspace).get()
     response = logged_in_client.post(
-        reverse("designs:edit", args=[design.pk]), _form(design, collect_ip_addresses="on")
+        reverse("designs:edit", args=[design.pk]), design_form(design, collect_ip_addresses="on")
     )
     assert response.status_code == 200
     assert "IP address collection is not included" in response.content.decode()
